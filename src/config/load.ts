@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ErrorCode, HeraldError } from '../errors';
+import { type ConfigFile, validateConfig } from './schema';
+
+export const CONFIG_FILE = 'herald.config.json';
+
+/** Everything a command needs to know about the newsletter, resolved once at the edge. */
+export interface Settings extends Omit<ConfigFile, 'stateDir' | 'previewDir'> {
+  readonly root: string;
+  readonly configPath: string;
+  readonly postsDir: string;
+  readonly templatesDir: string;
+  readonly subscribersDir: string;
+  readonly stateDir: string;
+  readonly previewDir: string;
+  readonly env: Environment;
+}
+
+/** The settings that may only come from the environment (secrets, or per-machine values). */
+export interface Environment {
+  readonly smtpUrl?: string;
+  readonly from?: string;
+  readonly secret?: string;
+  readonly publicUrl?: string;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
+  const pick = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  return {
+    smtpUrl: pick('HERALD_SMTP_URL'),
+    from: pick('HERALD_FROM'),
+    secret: pick('HERALD_SECRET'),
+    publicUrl: pick('HERALD_PUBLIC_URL'),
+  };
+}
+
+export function loadSettings(root: string, env: NodeJS.ProcessEnv): Settings {
+  const absRoot = path.resolve(root);
+  const configPath = path.join(absRoot, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(configPath, 'utf8');
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new HeraldError(
+      ErrorCode.ECONFIG,
+      missing ? `no ${CONFIG_FILE} in ${absRoot}` : `cannot read ${CONFIG_FILE}: ${(err as Error).message}`,
+      {
+        location: { file: configPath },
+        hint: missing
+          ? 'Run herald from your newsletter folder, pass --root DIR, or create herald.config.json (see README).'
+          : undefined,
+      },
+    );
+  }
+  const raw = parseJson(text.replace(/^\uFEFF/, ''), configPath);
+  const result = validateConfig(raw);
+  if (!result.ok) {
+    const lines = result.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n');
+    throw new HeraldError(ErrorCode.ECONFIG, `invalid settings:\n${lines}`, {
+      location: { file: configPath },
+      hint: 'Fix the settings above; the README lists every setting and its default.',
+    });
+  }
+  return resolveSettings(absRoot, configPath, result.config, readEnvironment(env));
+}
+
+function resolveSettings(root: string, configPath: string, config: ConfigFile, env: Environment): Settings {
+  const stateDir = path.resolve(root, config.stateDir);
+  const unsubscribeUrl = env.publicUrl ?? config.unsubscribe.url;
+  if (env.publicUrl && !/^https?:\/\//.test(env.publicUrl)) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_PUBLIC_URL must be an http(s) URL', {
+      hint: 'For example HERALD_PUBLIC_URL=https://news.example.com/unsubscribe',
+    });
+  }
+  if (env.smtpUrl) checkSmtpUrl(env.smtpUrl);
+  return {
+    ...config,
+    unsubscribe: { ...config.unsubscribe, url: unsubscribeUrl },
+    from: env.from ?? config.from,
+    root,
+    configPath,
+    postsDir: path.join(root, 'posts'),
+    templatesDir: path.join(root, 'templates'),
+    subscribersDir: path.join(root, 'subscribers'),
+    stateDir,
+    previewDir: config.previewDir ? path.resolve(root, config.previewDir) : path.join(stateDir, 'preview'),
+    env,
+  };
+}
+
+function checkSmtpUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not a valid URL', {
+      hint: 'Use smtp://user:password@host:587 or smtps://user:password@host:465 (the password URL-encoded).',
+    });
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new HeraldError(ErrorCode.ECONFIG, `HERALD_SMTP_URL must start with smtp:// or smtps://, not ${parsed.protocol}//`);
+  }
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const match = /position (\d+)/.exec((err as Error).message);
+    const line = match ? text.slice(0, Number(match[1])).split('\n').length : undefined;
+    throw new HeraldError(ErrorCode.ECONFIG, `not valid JSON: ${(err as Error).message}`, {
+      location: { file, line },
+      hint: 'Check for a missing comma or quote near that line.',
+    });
+  }
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * The settings of herald.config.json. Secrets (SMTP password, unsubscribe secret, DKIM key) are
+ * deliberately absent: they come from the environment only, see config/load.ts.
+ */
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://example.com/"' });
+
+const smtpSchema = z.strictObject({
+  connections: z.int().min(1).max(50).default(5).describe('SMTP connections used in parallel'),
+  messagesPerSecond: z.number().min(0).default(0).describe('upper bound on messages per second; 0 = no limit'),
+  maxPerRun: z.int().min(0).default(0).describe('most messages one run hands to SMTP; 0 = no limit'),
+  retries: z.int().min(0).max(10).default(3).describe('retries within a run for a transient failure'),
+  retryDelayMs: z.int().min(0).default(1000).describe('first retry delay, doubled on each retry'),
+  connectionTimeoutMs: z.int().min(100).default(15000),
+  greetingTimeoutMs: z.int().min(100).default(15000),
+  socketTimeoutMs: z.int().min(100).default(60000).describe('longest silence from the server on a connection'),
+  maxMessagesPerConnection: z.int().min(1).default(100).describe('reconnect after this many messages'),
+});
+
+const configSchema = z.strictObject({
+  name: z.string().min(1).default('Newsletter').describe('the newsletter name, shown in the email and in List-Id'),
+  siteUrl: httpUrl.describe('base URL of the website; relative links and images in posts are resolved against it'),
+  from: z.string().min(3).optional().describe('sender, e.g. "The Dispatch <news@example.com>"; HERALD_FROM overrides it'),
+  replyTo: z.string().min(3).optional(),
+  subject: z.string().min(1).default('{{title}}').describe('subject format; {{title}} and {{newsletter_name}} are filled in'),
+  template: z.string().min(1).default('default').describe('template used when a post names none (templates/NAME.mjml)'),
+  postUrl: z.string().min(1).default('{{slug}}/').describe('where a post lives on the site, relative to siteUrl'),
+  listId: z.string().min(3).optional().describe('List-Id header value; derived from name and siteUrl when absent'),
+  postalAddress: z.string().optional().describe('postal address printed in the footer'),
+  unsubscribe: z
+    .strictObject({
+      url: httpUrl.optional().describe('public URL of the unsubscribe endpoint; HERALD_PUBLIC_URL overrides it'),
+      mailto: z.string().min(3).optional().describe('address that receives unsubscribe requests by mail'),
+    })
+    .default({}),
+  smtp: smtpSchema.default(smtpSchema.parse({})),
+  deferral: z
+    .strictObject({
+      giveUpAfterHours: z.number().min(0).default(72).describe('a recipient deferred (4xx) for longer than this is failed'),
+      firstRetryMinutes: z.number().min(0).default(5).describe('wait before a deferred recipient is tried again, doubled each time'),
+    })
+    .default({ giveUpAfterHours: 72, firstRetryMinutes: 5 }),
+  schedule: z
+    .strictObject({
+      cron: z.string().min(1).default('*/10 * * * *'),
+      timezone: z.string().min(1).default('UTC'),
+    })
+    .default({ cron: '*/10 * * * *', timezone: 'UTC' }),
+  stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
+  previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
+});
+
+export type RawConfig = z.input<typeof configSchema>;
+export type ConfigFile = z.output<typeof configSchema>;
+export type SmtpSettings = ConfigFile['smtp'];
+
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Pure: validates parsed JSON and reports every issue at once. */
+export function validateConfig(raw: unknown): { ok: true; config: ConfigFile } | { ok: false; issues: ConfigIssue[] } {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return { ok: true, config: result.data };
+  const issues = result.error.issues.map((issue) => {
+    const path = issue.path.join('.') || '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      return { path, message: `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+    }
+    return { path, message: issue.message };
+  });
+  return { ok: false, issues };
+}

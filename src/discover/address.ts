@@ -1,0 +1,42 @@
+/**
+ * Strict validation of one plain mailbox address per value. Anything that could smuggle in a
+ * second recipient or a header (commas, semicolons, angle brackets, quotes, whitespace, line
+ * breaks, display names, comments, source routes) is refused rather than interpreted.
+ */
+
+const ATEXT = "[\\p{L}\\p{N}\\p{M}!#$%&'*+/=?^_`{|}~-]";
+const LOCAL_PART = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*$`, 'u');
+const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u;
+const SEPARATORS = /[\s,;]+/;
+
+export type AddressCheck =
+  | { readonly ok: true; readonly address: string; readonly key: string; readonly smtputf8: boolean }
+  | { readonly ok: false; readonly reason: string };
+
+export function checkAddress(input: string): AddressCheck {
+  const value = input.trim().normalize('NFC');
+  if (!value) return { ok: false, reason: 'the email address is empty' };
+  if (/[\u0000-\u001f\u007f]/.test(value)) return { ok: false, reason: 'the email address contains a control character or line break' };
+  const parts = value.split(SEPARATORS).filter(Boolean);
+  if (parts.length > 1 || (value.match(/@/g) ?? []).length > 1) {
+    const many = parts.filter((p) => isPlainAddress(p)).length > 1 || (value.match(/@/g) ?? []).length > 1;
+    return { ok: false, reason: many ? `"${value}" holds more than one address; put each subscriber on a row of its own` : `"${value}" is not a plain email address` };
+  }
+  if (!isPlainAddress(value)) return { ok: false, reason: `"${value}" is not a valid email address` };
+  const at = value.lastIndexOf('@');
+  const address = `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
+  return { ok: true, address, key: address.toLowerCase(), smtputf8: /[^\x00-\x7f]/.test(address) };
+}
+
+function isPlainAddress(value: string): boolean {
+  if (value.length > 254) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0 || at === value.length - 1) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
+  const labels = domain.split('.');
+  if (labels.length < 2 || domain.length > 253) return false;
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return false;
+  return !/^\d+$/.test(labels[labels.length - 1]!);
+}

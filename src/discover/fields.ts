@@ -1,0 +1,55 @@
+/** Coercions from loosely typed front-matter values to the fields herald uses. */
+
+export function pickString(meta: Readonly<Record<string, unknown>>, ...keys: string[]): string | undefined {
+  for (const key of keys) {
+    const value = meta[key];
+    if (typeof value === 'string' && value.trim()) return value.trim();
+    if (typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
+
+const TRUE = new Set(['true', 'yes', 'on', '1']);
+const FALSE = new Set(['false', 'no', 'off', '0']);
+
+/** undefined when absent; throws a plain message when present but not a boolean. */
+export function pickBoolean(meta: Readonly<Record<string, unknown>>, key: string): boolean | undefined {
+  const value = meta[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (TRUE.has(text)) return true;
+  if (FALSE.has(text)) return false;
+  throw new Error(`"${key}" must be true or false, not "${String(value)}"`);
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Dates without a zone are read in the local time zone of the machine (TZ), as static site
+ * generators do; a date without a time means the start of that day.
+ */
+export function parsePostDate(value: unknown): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new Error('is not a valid date');
+    return new Date(value.getTime());
+  }
+  const text = String(value).trim();
+  const date = ISO_DATE.exec(text);
+  if (date) return checked(new Date(Number(date[1]), Number(date[2]) - 1, Number(date[3])), text);
+  const local = ISO_LOCAL_DATETIME.exec(text);
+  if (local) {
+    const [, y, mo, d, h, mi, s] = local;
+    return checked(new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)), text);
+  }
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) throw new Error(`"${text}" is not a date herald understands; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+ZONE`);
+  return new Date(parsed);
+}
+
+function checked(date: Date, text: string): Date {
+  if (Number.isNaN(date.getTime())) throw new Error(`"${text}" is not a valid date`);
+  return date;
+}

@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ErrorCode, HeraldError, type Problem, problem, problemFromError } from '../errors';
+import { pickBoolean, pickString, parsePostDate } from './fields';
+import { type FrontMatterFormat, splitFrontMatter } from './frontmatter';
+
+export const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mkdn']);
+/** A post larger than this is refused: marked has had ReDoS advisories, and no newsletter is 1 MiB of text. */
+export const MAX_POST_BYTES = 1024 * 1024;
+
+export interface Post {
+  /** Stable identity: the slug/id from the metadata, else the path under posts/ without extension. */
+  readonly id: string;
+  /** Path under posts/ with forward slashes, for messages. */
+  readonly file: string;
+  readonly format: FrontMatterFormat;
+  readonly title: string;
+  readonly date?: Date;
+  /** The last path segment used in the post's URL on the site. */
+  readonly slug: string;
+  readonly summary?: string;
+  readonly draft: boolean;
+  /** The author opted this post out of the newsletter (`newsletter: false`). */
+  readonly optedOut: boolean;
+  readonly template?: string;
+  /** An explicit link to the post on the site, from `url` or `permalink`. */
+  readonly url?: string;
+  readonly body: string;
+  readonly bodyLine: number;
+}
+
+export interface DiscoveredPosts {
+  readonly posts: readonly Post[];
+  readonly problems: readonly Problem[];
+}
+
+const JEKYLL_NAME = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
+
+/** Reads every markdown file under posts/ (any depth). One bad post never hides the others. */
+export function discoverPosts(postsDir: string): DiscoveredPosts {
+  const posts: Post[] = [];
+  const problems: Problem[] = [];
+  for (const file of listMarkdownFiles(postsDir)) {
+    const rel = path.relative(postsDir, file).split(path.sep).join('/');
+    try {
+      posts.push(readPost(file, rel));
+    } catch (err) {
+      problems.push(problemFromError(err));
+    }
+  }
+  return rejectDuplicateIds(posts, problems);
+}
+
+/** Files and folders starting with "." or "_" are skipped (editor files, Hugo's _index.md, Jekyll's _drafts). */
+export function listMarkdownFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (current: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(current, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && MARKDOWN_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function readPost(absPath: string, rel: string): Post {
+  const file = `posts/${rel}`;
+  const bytes = fs.readFileSync(absPath);
+  if (bytes.length > MAX_POST_BYTES) {
+    throw new HeraldError(ErrorCode.EPOST, `is ${Math.round(bytes.length / 1024)} KiB, over the ${MAX_POST_BYTES / 1024} KiB limit`, {
+      location: { file },
+      hint: 'Split the post, or move large data out of it.',
+    });
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  if (!text.trim()) {
+    throw new HeraldError(ErrorCode.EPOST, 'is empty', { location: { file }, hint: 'Write the post, or delete the file.' });
+  }
+  return postFromSource(text, rel);
+}
+
+/** Pure: turns a post's text (no BOM, LF endings) and its path under posts/ into a Post. */
+export function postFromSource(text: string, rel: string): Post {
+  const file = `posts/${rel}`;
+  const split = splitFrontMatter(text, file);
+  const meta = split.meta;
+  const field = <T>(what: () => T): T => {
+    try {
+      return what();
+    } catch (err) {
+      throw new HeraldError(ErrorCode.EPOST, (err as Error).message, { location: { file, line: metaLine(text, split.format) } });
+    }
+  };
+  const base = path.posix.basename(rel, path.posix.extname(rel));
+  const jekyll = JEKYLL_NAME.exec(base);
+  const withoutExt = rel.slice(0, rel.length - path.posix.extname(rel).length);
+  const explicitId = pickString(meta, 'id', 'slug');
+  const { title, body } = titleAndBody(pickString(meta, 'title'), split.body, jekyll?.[2] ?? base);
+  if (!body.trim()) {
+    throw new HeraldError(ErrorCode.EPOST, 'has no text after its metadata', {
+      location: { file, line: split.bodyLine },
+      hint: 'Write the post below the metadata, or mark it draft: true.',
+    });
+  }
+  const status = pickString(meta, 'status')?.toLowerCase();
+  const date = field(() => parsePostDate(meta['date'] ?? meta['publishdate'] ?? meta['pubdate'] ?? jekyll?.[1]));
+  return {
+    id: (explicitId ?? withoutExt).normalize('NFC'),
+    file,
+    format: split.format,
+    title,
+    date,
+    slug: pickString(meta, 'slug') ?? jekyll?.[2] ?? base,
+    summary: pickString(meta, 'summary', 'excerpt', 'description', 'preheader'),
+    draft:
+      field(() => pickBoolean(meta, 'draft')) === true ||
+      field(() => pickBoolean(meta, 'published')) === false ||
+      status === 'draft' ||
+      status === 'hidden',
+    optedOut: field(() => pickBoolean(meta, 'newsletter')) === false,
+    template: pickString(meta, 'template'),
+    url: pickString(meta, 'url', 'permalink'),
+    body,
+    bodyLine: split.bodyLine,
+  };
+}
+
+/**
+ * Title from the metadata, else the first heading (which then leaves the body, since the template
+ * shows the title), else the first line, else the file name.
+ */
+function titleAndBody(metaTitle: string | undefined, body: string, fileStem: string): { title: string; body: string } {
+  const lines = body.split('\n');
+  const firstIndex = lines.findIndex((l) => l.trim() !== '');
+  const first = firstIndex >= 0 ? lines[firstIndex]!.trim() : '';
+  const atx = /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(first);
+  const setext = firstIndex >= 0 && /^(=+|-+)\s*$/.test(lines[firstIndex + 1] ?? '') && first ? first : undefined;
+  const heading = atx?.[1] ?? setext;
+  const dropHeading = (): string => lines.slice(firstIndex + (atx ? 1 : 2)).join('\n');
+  if (metaTitle) {
+    return { title: metaTitle, body: heading && heading === metaTitle ? dropHeading() : body };
+  }
+  if (heading) return { title: heading, body: dropHeading() };
+  if (first) return { title: first.replace(/[*_`]/g, '').slice(0, 200), body };
+  return { title: fileStem.replace(/[-_]+/g, ' '), body };
+}
+
+function metaLine(text: string, format: FrontMatterFormat): number | undefined {
+  return format === 'none' ? undefined : Math.max(1, text.split('\n').findIndex((l) => /^\s*(date|draft|published|newsletter)\s*[:=]/i.test(l)) + 1);
+}
+
+function rejectDuplicateIds(posts: Post[], problems: Problem[]): DiscoveredPosts {
+  const byId = new Map<string, Post[]>();
+  for (const post of posts) byId.set(post.id, [...(byId.get(post.id) ?? []), post]);
+  const unique: Post[] = [];
+  for (const [id, group] of byId) {
+    if (group.length === 1) {
+      unique.push(group[0]!);
+      continue;
+    }
+    for (const post of group) {
+      const others = group.filter((p) => p !== post).map((p) => p.file).join(', ');
+      problems.push(
+        problem(ErrorCode.EPOST, `has the identity "${id}", as does ${others}; neither is sent`, { file: post.file }, 'Give one of them a different slug.'),
+      );
+    }
+  }
+  return { posts: unique, problems };
+}

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { ErrorCode, type Problem, problem, warning } from '../errors';
+import { checkAddress } from './address';
+
+export interface Subscriber {
+  /** The address as it is sent to: local part as written, domain in lower case. */
+  readonly email: string;
+  /** The identity in the record: the whole address in lower case. */
+  readonly key: string;
+  readonly name: string;
+  readonly smtputf8: boolean;
+}
+
+export interface SubscriberRow extends Subscriber {
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface DiscoveredSubscribers {
+  readonly subscribers: readonly Subscriber[];
+  /** Keys of rows whose status says they must receive nothing (unsubscribed, cleaned, bounced…). */
+  readonly excluded: ReadonlySet<string>;
+  readonly problems: readonly Problem[];
+  readonly files: readonly string[];
+  /** Files that could not be read as a whole (bad CSV, no email column). */
+  readonly brokenFiles: readonly string[];
+}
+
+/** Header names (lower case, letters and digits only) used by common exports for each column. */
+const EMAIL_HEADERS = ['email', 'emailaddress', 'mail', 'subscriberemail', 'emailaddr'];
+const NAME_HEADERS = ['name', 'fullname', 'subscribername', 'displayname'];
+const FIRST_NAME_HEADERS = ['firstname', 'givenname', 'first'];
+const LAST_NAME_HEADERS = ['lastname', 'surname', 'familyname', 'last'];
+const STATUS_HEADERS = ['status', 'subscriptionstatus', 'memberstatus'];
+export const EXCLUDED_STATUSES = new Set([
+  'unsubscribed', 'cleaned', 'bounced', 'suppressed', 'complained', 'spam', 'blocked', 'deleted', 'removed', 'inactive',
+]);
+
+const headerKey = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Merges every subscribers/*.csv (sorted by name); a bad row is reported and skipped. */
+export function discoverSubscribers(dir: string): DiscoveredSubscribers {
+  const files = listCsvFiles(dir);
+  const problems: Problem[] = [];
+  const rows: SubscriberRow[] = [];
+  const excluded = new Set<string>();
+  const brokenFiles: string[] = [];
+  for (const abs of files) {
+    const rel = `subscribers/${path.basename(abs)}`;
+    const parsed = parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), rel);
+    problems.push(...parsed.problems);
+    if (parsed.broken) brokenFiles.push(rel);
+    rows.push(...parsed.rows);
+    for (const key of parsed.excluded) excluded.add(key);
+  }
+  const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
+  problems.push(...duplicates);
+  return { subscribers: unique, excluded, problems, files: files.map((f) => `subscribers/${path.basename(f)}`), brokenFiles };
+}
+
+export function listCsvFiles(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.csv') && !e.name.startsWith('.'))
+      .map((e) => path.join(dir, e.name))
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export interface ParsedCsv {
+  broken: boolean;
+  readonly rows: SubscriberRow[];
+  readonly excluded: Set<string>;
+  readonly problems: Problem[];
+}
+
+/** Pure: one CSV file's text to rows; `file` is only used in messages. */
+export function parseSubscriberCsv(text: string, file: string): ParsedCsv {
+  const result: ParsedCsv = { broken: false, rows: [], excluded: new Set(), problems: [] };
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    result.broken = true;
+    result.problems.push(problem(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${(err as Error).message}`, { file, line }, 'Check the quotes on that line.'));
+    return result;
+  }
+  const [header, ...body] = records;
+  if (!header) {
+    result.problems.push(warning(ErrorCode.ESUBSCRIBER, 'is empty', { file }));
+    return result;
+  }
+  const columns = findColumns(header.record);
+  if (columns.email < 0) {
+    result.broken = true;
+    result.problems.push(
+      problem(ErrorCode.ESUBSCRIBER, `has no email column (header: ${header.record.join(', ')})`, { file, line: header.info.lines },
+        'Name the column "email" (or "Email Address" as Mailchimp does).'),
+    );
+    return result;
+  }
+  for (const { record, info } of body) {
+    const line = info.lines;
+    const cell = (i: number): string => (i >= 0 ? (record[i] ?? '').trim() : '');
+    const check = checkAddress(cell(columns.email));
+    if (!check.ok) {
+      result.problems.push(problem(ErrorCode.ESUBSCRIBER, `${check.reason}; row skipped`, { file, line }));
+      continue;
+    }
+    const status = cell(columns.status).toLowerCase();
+    if (EXCLUDED_STATUSES.has(status)) {
+      result.excluded.add(check.key);
+      continue;
+    }
+    const name = cell(columns.name) || [cell(columns.first), cell(columns.last)].filter(Boolean).join(' ');
+    result.rows.push({ email: check.address, key: check.key, name: cleanName(name), smtputf8: check.smtputf8, file, line });
+  }
+  return result;
+}
+
+/** A display name is data for a header: no line breaks, no control characters, bounded length. */
+function cleanName(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+function findColumns(header: string[]): { email: number; name: number; first: number; last: number; status: number } {
+  const keys = header.map(headerKey);
+  const find = (names: string[]): number => {
+    for (const n of names) {
+      const i = keys.indexOf(n);
+      if (i >= 0) return i;
+    }
+    return -1;
+  };
+  return { email: find(EMAIL_HEADERS), name: find(NAME_HEADERS), first: find(FIRST_NAME_HEADERS), last: find(LAST_NAME_HEADERS), status: find(STATUS_HEADERS) };
+}
+
+function dedupe(rows: SubscriberRow[]): { unique: Subscriber[]; duplicates: Problem[] } {
+  const seen = new Map<string, SubscriberRow>();
+  const duplicates: Problem[] = [];
+  for (const row of rows) {
+    const first = seen.get(row.key);
+    if (first) {
+      duplicates.push(warning(ErrorCode.ESUBSCRIBER, `${row.email} is listed already at ${first.file}:${first.line}; it receives one copy`, { file: row.file, line: row.line }));
+      continue;
+    }
+    seen.set(row.key, row);
+  }
+  return { unique: [...seen.values()].map(({ email, key, name, smtputf8 }) => ({ email, key, name, smtputf8 })), duplicates };
+}
