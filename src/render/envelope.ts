@@ -1,0 +1,78 @@
+import crypto from 'node:crypto';
+import type { Settings } from '../config/load';
+import type { Subscriber } from '../discover/subscribers';
+import { ErrorCode, HeraldError } from '../errors';
+import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
+
+/** Sender, list identity and unsubscribe settings, resolved once per run from the settings. */
+export interface Sender {
+  readonly from: { readonly name: string; readonly address: string };
+  readonly replyTo?: string;
+  readonly listId: string;
+  readonly messageIdDomain: string;
+  readonly unsubscribeBase?: string;
+  readonly unsubscribeMailto: string;
+  readonly secret?: string;
+}
+
+export function resolveSender(settings: Settings, opts: { requireSecret: boolean }): Sender {
+  if (!settings.from) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'no sender: set HERALD_FROM or "from" in herald.config.json', {
+      location: { file: settings.configPath },
+      hint: 'For example "from": "The Dispatch <news@example.com>".',
+    });
+  }
+  const from = parseFrom(settings.from, settings.configPath);
+  const secret = settings.env.secret;
+  if (settings.unsubscribe.url && !secret && opts.requireSecret) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'an unsubscribe URL is configured but HERALD_SECRET is not set', {
+      hint: 'Set HERALD_SECRET to a long random string (e.g. `openssl rand -hex 32`) and keep it: it signs the unsubscribe links.',
+    });
+  }
+  const site = new URL(settings.siteUrl);
+  const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
+  const slug = settings.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'newsletter';
+  return {
+    from,
+    replyTo: settings.replyTo,
+    listId: settings.listId ?? `${settings.name.replace(/[<>"\r\n]/g, '')} <${slug}.${site.hostname}>`,
+    messageIdDomain: domain,
+    unsubscribeBase: settings.unsubscribe.url,
+    unsubscribeMailto: settings.unsubscribe.mailto ?? from.address,
+    secret,
+  };
+}
+
+function parseFrom(value: string, file: string): { name: string; address: string } {
+  const match = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);
+  if (!match) {
+    throw new HeraldError(ErrorCode.ECONFIG, `"${value}" is not a sender address`, {
+      location: { file },
+      hint: 'Write it as "Name <address@example.com>" or just address@example.com.',
+    });
+  }
+  return { name: (match[1] ?? '').trim(), address: (match[2] ?? match[3])! };
+}
+
+/** The same post and subscriber always get the same Message-ID, so a resend is recognisable. */
+export function messageIdFor(sender: Sender, postId: string, key: string): string {
+  const digest = crypto.createHash('sha256').update(`${sender.listId}\n${postId}\n${key}`).digest('hex').slice(0, 40);
+  return `<${digest}@${sender.messageIdDomain}>`;
+}
+
+export interface UnsubscribeLinks {
+  /** The link shown in the email: https when configured, else the mailto. */
+  readonly visible: string;
+  readonly header: string;
+  readonly oneClick: boolean;
+}
+
+export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'key' | 'email'>): UnsubscribeLinks {
+  const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : 'preview-token';
+  const mailto = `mailto:${sender.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
+  if (sender.unsubscribeBase) {
+    const https = unsubscribeUrl(sender.unsubscribeBase, token);
+    return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true };
+  }
+  return { visible: mailto, header: `<${mailto}>`, oneClick: false };
+}

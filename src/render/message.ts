@@ -1,0 +1,49 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Subscriber } from '../discover/subscribers';
+import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
+import { type RenderedPost, fillMessage } from './post';
+
+/** What the transport port sends: the exact bytes, and an envelope with exactly one recipient. */
+export interface OutgoingMessage {
+  readonly messageId: string;
+  readonly envelope: { readonly from: string; readonly to: string };
+  readonly raw: Buffer;
+  readonly smtputf8: boolean;
+}
+
+export type Recipient = Pick<Subscriber, 'email' | 'key' | 'name' | 'smtputf8'>;
+
+export interface BuildOptions {
+  readonly date?: Date;
+  /** A test send gets its own Message-ID and a marked subject, so it is never confused with the real one. */
+  readonly test?: boolean;
+}
+
+/** Builds one subscriber's message with nodemailer's own MIME composer (valid MIME, QP line limits). */
+export async function buildMessage(rendered: RenderedPost, sender: Sender, recipient: Recipient, opts: BuildOptions = {}): Promise<OutgoingMessage> {
+  const links = unsubscribeLinks(sender, recipient);
+  const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible });
+  const messageId = opts.test
+    ? `<test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}@${sender.messageIdDomain}>`
+    : messageIdFor(sender, rendered.post.id, recipient.key);
+  const headers: Record<string, string> = {
+    'List-Id': sender.listId,
+    'List-Unsubscribe': links.header,
+  };
+  if (links.oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  const composer = new MailComposer({
+    from: sender.from,
+    to: { name: recipient.name, address: recipient.email },
+    replyTo: sender.replyTo,
+    subject: opts.test ? `[test] ${filled.subject}` : filled.subject,
+    html: filled.html,
+    text: filled.text,
+    messageId,
+    date: opts.date ?? new Date(),
+    headers,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const raw = await composer.compile().build();
+  return { messageId, envelope: { from: sender.from.address, to: recipient.email }, raw, smtputf8: recipient.smtputf8 };
+}

@@ -1,0 +1,153 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/load';
+import type { Post } from '../discover/posts';
+import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
+import { absoluteUrl, markdownToHtml } from './markdown';
+import { compileMjml } from './mjml';
+import { type PostValues, type RecipientValues, type Segments, fill, prepareTemplate, splitSegments } from './template';
+import { htmlToPlainText } from './text';
+
+/** Gmail clips a message whose HTML is larger than about 102 KB. */
+export const GMAIL_CLIP_BYTES = 102 * 1024;
+const WORDS_PER_MINUTE = 230;
+
+/** A post rendered once, ready to be filled in for each subscriber without recompiling. */
+export interface RenderedPost {
+  readonly post: Post;
+  readonly templateFile: string;
+  readonly subject: Segments;
+  readonly html: Segments;
+  readonly text: Segments;
+  readonly url: string;
+  readonly warnings: readonly Problem[];
+}
+
+export interface FilledMessage {
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+}
+
+export function fillMessage(rendered: RenderedPost, recipient: RecipientValues): FilledMessage {
+  const plain = (s: string): string => s;
+  return {
+    subject: fill(rendered.subject, recipient, plain),
+    html: fill(rendered.html, recipient),
+    text: fill(rendered.text, recipient, plain),
+  };
+}
+
+const TEXT_TEMPLATE = `{{ title }}
+{{ date }}{{#reading_time}} · {{ reading_time }}{{/reading_time}}
+
+{{{ content }}}
+
+--
+Read it on the website: {{ url }}
+{{ newsletter_name }}{{#postal_address}}, {{ postal_address }}{{/postal_address}}
+You are receiving this because you subscribed with {{ email }}.
+Unsubscribe: {{ unsubscribe_url }}
+`;
+
+export function templatePath(settings: Settings, name: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) {
+    throw new HeraldError(ErrorCode.ETEMPLATE, `"${name}" is not a template name`, {
+      hint: 'Name a file in templates/ without its extension, e.g. template: minimal.',
+    });
+  }
+  return path.join(settings.templatesDir, name.endsWith('.mjml') ? name : `${name}.mjml`);
+}
+
+export function readTemplate(settings: Settings, name: string, forPost?: Post): { file: string; source: string } {
+  const abs = templatePath(settings, name);
+  const file = path.relative(settings.root, abs).split(path.sep).join('/');
+  try {
+    return { file, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
+  } catch {
+    throw new HeraldError(ErrorCode.ETEMPLATE, `template "${name}" does not exist (${file})`, {
+      location: forPost ? { file: forPost.file } : { file },
+      hint: `Create ${file}, or change the post's template.`,
+    });
+  }
+}
+
+export function postValues(post: Post, settings: Settings, contentHtml: string, now: Date): PostValues {
+  const words = post.body.split(/\s+/).filter(Boolean).length;
+  return {
+    title: post.title,
+    summary: post.summary ?? '',
+    date: post.date ? post.date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric' }) : '',
+    date_iso: post.date ? isoDay(post.date) : '',
+    reading_time: `${Math.max(1, Math.round(words / WORDS_PER_MINUTE))} min read`,
+    url: postUrl(post, settings),
+    newsletter_name: settings.name,
+    site_url: settings.siteUrl,
+    postal_address: settings.postalAddress ?? '',
+    year: String(now.getFullYear()),
+    content: contentHtml,
+  };
+}
+
+export function postUrl(post: Post, settings: Settings): string {
+  if (post.url) return absoluteUrl(post.url, settings.siteUrl);
+  const relative = settings.postUrl.replace(/\{\{\s*slug\s*\}\}/g, encodeURIComponent(post.slug)).replace(/\{\{\s*id\s*\}\}/g, post.id);
+  return absoluteUrl(relative, settings.siteUrl);
+}
+
+/** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
+export async function renderPost(post: Post, settings: Settings, now: Date): Promise<RenderedPost> {
+  const template = readTemplate(settings, post.template ?? settings.template, post);
+  const content = markdownToHtml(post.body, settings.siteUrl);
+  const values = postValues(post, settings, content, now);
+  const prepared = prepareTemplate(template.source, template.file, values);
+  const compiled = await compileMjml(prepared.source, template.file);
+  if (compiled.problems.length) {
+    // content shifts line numbers; the template alone, with one-line values, gives the real ones
+    const exact = await validateTemplate(template.source, template.file, settings);
+    const list = (exact.length ? exact : compiled.problems).map((p) => `line ${p.line}: ${p.message}`).join('; ');
+    throw new HeraldError(ErrorCode.ETEMPLATE, `MJML reports problems: ${list}`, {
+      location: { file: template.file, line: (exact[0] ?? compiled.problems[0])?.line },
+      hint: `Fix the template; ${post.file} is not sent until it compiles cleanly.`,
+    });
+  }
+  const html = splitSegments(compiled.html, prepared);
+  const textValues = { ...values, content: htmlToPlainText(content) };
+  const text = prepareTemplate(TEXT_TEMPLATE, 'built-in text template', textValues, (s) => s);
+  const subject = prepareTemplate(settings.subject, `${path.basename(settings.configPath)} "subject"`, values, (s) => s);
+  const rendered: RenderedPost = {
+    post,
+    templateFile: template.file,
+    subject: splitSegments(subject.source.replace(/\s+/g, ' ').trim(), subject),
+    html,
+    text: splitSegments(text.source, text),
+    url: values.url,
+    warnings: [],
+  };
+  return { ...rendered, warnings: sizeWarnings(rendered) };
+}
+
+function sizeWarnings(rendered: RenderedPost): Problem[] {
+  const sample = fillMessage(rendered, { name: 'Subscriber Name', email: 'subscriber@example.com', unsubscribe_url: 'https://example.com/u?t=' + 'x'.repeat(60) });
+  const bytes = Buffer.byteLength(sample.html, 'utf8');
+  if (bytes <= GMAIL_CLIP_BYTES) return [];
+  return [
+    warning(ErrorCode.EPOST, `its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
+      { file: rendered.post.file }, 'Shorten the post, or split it in two.'),
+  ];
+}
+
+/** Compiles a template with neutral one-line values, so problems carry the template's own line numbers. */
+export async function validateTemplate(source: string, file: string, settings: Settings): Promise<{ line: number; message: string }[]> {
+  const neutral: PostValues = {
+    title: 'Title', summary: 'Summary', date: '1 January 2026', date_iso: '2026-01-01', reading_time: '1 min read',
+    url: settings.siteUrl, newsletter_name: settings.name, site_url: settings.siteUrl, postal_address: 'Address', year: '2026', content: '<p>Text</p>',
+  };
+  const prepared = prepareTemplate(source, file, neutral);
+  return (await compileMjml(prepared.source, file)).problems;
+}
+
+function isoDay(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
