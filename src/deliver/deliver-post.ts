@@ -1,0 +1,189 @@
+import type { Subscriber } from '../discover/subscribers';
+import { type Sender, messageIdFor } from '../render/envelope';
+import { buildMessage } from '../render/message';
+import type { RenderedPost } from '../render/post';
+import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
+import type { Outcome } from './outcome';
+import type { Transport } from './transport';
+
+export interface DeliveryOptions {
+  readonly runId: string;
+  readonly sender: Sender;
+  /** Who is subscribed now: a queued recipient missing here left the list and is skipped. */
+  readonly subscribers: ReadonlyMap<string, Subscriber>;
+  readonly includeInDoubt: boolean;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly messagesPerSecond: number;
+  /** Most messages this post may still hand to SMTP in this run (shared cap per run). */
+  readonly budget: { remaining: number };
+  readonly deferral: { readonly firstRetryMinutes: number };
+  readonly stop: AbortSignal;
+  readonly now: () => Date;
+  readonly onOutcome?: (row: DeliveryRow, outcome: Outcome) => void;
+}
+
+export interface DeliverySummary {
+  sent: number;
+  failed: number;
+  deferred: number;
+  inDoubt: number;
+  skipped: number;
+  /** Released untouched (connection trouble, stop, abort, cap): the next run picks them up. */
+  notAttempted: number;
+  aborted?: string;
+}
+
+const PAGE = 500;
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * Sends one rendered post to its due recipients. Every claim is committed before its message is
+ * handed to the transport, and outcomes are committed in the same transaction as the next claims,
+ * so at any moment at most `transport.capacity` recipients are between "claimed" and "recorded".
+ */
+export async function deliverPost(rendered: RenderedPost, record: SendRecord, transport: Transport, opts: DeliveryOptions): Promise<DeliverySummary> {
+  const postId = rendered.post.id;
+  const summary: DeliverySummary = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
+  const settles: Settle[] = [];
+  const inflight = new Set<Promise<void>>();
+  const retryQueue: { row: DeliveryRow; notBefore: number; tries: number }[] = [];
+  const triesByKey = new Map<string, number>();
+  let buffer: DeliveryRow[] = [];
+  let afterSeq = -1;
+  let exhausted = false;
+  let throttleMs = 0;
+  let nextSlot = 0;
+
+  const stopping = (): boolean => opts.stop.aborted || summary.aborted !== undefined || opts.budget.remaining <= 0;
+
+  const nextRows = (count: number): DeliveryRow[] => {
+    const out: DeliveryRow[] = [];
+    const nowMs = Date.now();
+    retryQueue.sort((a, b) => a.notBefore - b.notBefore);
+    while (out.length < count && retryQueue.length && retryQueue[0]!.notBefore <= nowMs) out.push(retryQueue.shift()!.row);
+    while (out.length < count) {
+      if (!buffer.length && !exhausted) {
+        buffer = record.due(postId, opts.now(), { afterSeq, limit: PAGE, includeInDoubt: opts.includeInDoubt });
+        if (buffer.length < PAGE) exhausted = true;
+        if (buffer.length) afterSeq = buffer[buffer.length - 1]!.seq;
+      }
+      const row = buffer.shift();
+      if (!row) break;
+      out.push(row);
+    }
+    return out;
+  };
+
+  const settle = (row: DeliveryRow, outcome: Outcome): void => {
+    opts.onOutcome?.(row, outcome);
+    switch (outcome.kind) {
+      case 'accepted':
+        summary.sent++;
+        throttleMs = Math.floor(throttleMs / 2);
+        settles.push({ postId, key: row.key, state: 'sent', reply: outcome.reply });
+        return;
+      case 'failed':
+        summary.failed++;
+        settles.push({ postId, key: row.key, state: 'failed', reply: outcome.reply });
+        return;
+      case 'deferred': {
+        summary.deferred++;
+        const waitMs = opts.deferral.firstRetryMinutes * 60_000 * 2 ** Math.min(row.attempts, 8);
+        settles.push({ postId, key: row.key, state: 'deferred', reply: outcome.reply, nextAttemptAt: new Date(opts.now().getTime() + waitMs).toISOString() });
+        return;
+      }
+      case 'in_doubt':
+        summary.inDoubt++;
+        settles.push({ postId, key: row.key, state: 'in_doubt', reply: `no reply after the data: ${outcome.reply}` });
+        return;
+      case 'abort':
+        summary.aborted ??= outcome.reply;
+        summary.notAttempted++;
+        settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
+        return;
+      case 'retry': {
+        if (outcome.throttle) throttleMs = Math.min(Math.max(throttleMs * 2, opts.retryDelayMs, 250), 60_000);
+        settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
+        const tries = (triesByKey.get(row.key) ?? 0) + 1;
+        triesByKey.set(row.key, tries);
+        if (tries <= opts.retries && !stopping()) {
+          retryQueue.push({ row, notBefore: Date.now() + opts.retryDelayMs * 2 ** (tries - 1), tries });
+        } else {
+          summary.notAttempted++;
+        }
+      }
+    }
+  };
+
+  const start = async (row: DeliveryRow): Promise<void> => {
+    let outcome: Outcome;
+    try {
+      const subscriber = opts.subscribers.get(row.key)!;
+      const message = await buildMessage(rendered, opts.sender, subscriber);
+      outcome = await transport.send(message);
+    } catch (err) {
+      outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
+    }
+    settle(row, outcome);
+  };
+
+  for (;;) {
+    const free = stopping() ? 0 : Math.min(transport.capacity - inflight.size, opts.budget.remaining);
+    const rows = free > 0 ? nextRows(free) : [];
+    const claims: Claim[] = [];
+    const claimedRows: DeliveryRow[] = [];
+    for (const row of rows) {
+      if (!opts.subscribers.has(row.key)) {
+        record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
+        summary.skipped++;
+        continue;
+      }
+      claims.push({ postId, key: row.key, messageId: messageIdFor(opts.sender, postId, row.key) });
+      claimedRows.push(row);
+    }
+    if (claims.length || settles.length) {
+      const owned = record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
+      for (let i = 0; i < claimedRows.length; i++) {
+        if (!owned[i]) continue;
+        await pace();
+        if (opts.stop.aborted) {
+          // claimed but never handed over: give it back untouched
+          settles.push({ postId, key: claimedRows[i]!.key, state: 'pending', reply: 'not sent: herald was stopping' });
+          summary.notAttempted++;
+          continue;
+        }
+        opts.budget.remaining--;
+        const p = start(claimedRows[i]!).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+    }
+    if (inflight.size) {
+      await Promise.race(inflight);
+      continue;
+    }
+    if (!rows.length && !settles.length) {
+      if (stopping() || !retryQueue.length) break;
+      const wait = Math.max(0, Math.min(...retryQueue.map((r) => r.notBefore)) - Date.now());
+      await sleep(Math.max(wait, 10), opts.stop);
+      if (opts.stop.aborted) break;
+    }
+  }
+  summary.notAttempted += retryQueue.length;
+  if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
+  return summary;
+
+  async function pace(): Promise<void> {
+    const interval = opts.messagesPerSecond > 0 ? 1000 / opts.messagesPerSecond : 0;
+    const wait = Math.max(nextSlot - Date.now(), 0, throttleMs);
+    if (wait > 0) await sleep(wait, opts.stop);
+    nextSlot = Math.max(nextSlot, Date.now()) + interval;
+  }
+}

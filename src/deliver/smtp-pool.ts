@@ -1,0 +1,274 @@
+import { PassThrough } from 'node:stream';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SmtpSettings } from '../config/schema';
+import { ErrorCode, HeraldError } from '../errors';
+import type { OutgoingMessage } from '../render/message';
+import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
+import type { Transport } from './transport';
+
+/**
+ * A pool of nodemailer SMTP connections, each carrying one message at a time.
+ *
+ * herald drives nodemailer's SMTPConnection itself instead of the pooled transport because the
+ * pooled transport re-queues a message whose connection closed mid-send, which duplicates it when
+ * the server had already accepted it. Here nothing is ever re-sent by the transport: each message
+ * gets exactly one attempt and an outcome saying how far it got, and the record decides.
+ */
+export interface SmtpTarget {
+  readonly host: string;
+  readonly port?: number;
+  readonly secure: boolean;
+  readonly auth?: { readonly user: string; readonly pass: string };
+}
+
+export function parseSmtpUrl(url: string): SmtpTarget {
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username);
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port ? Number(parsed.port) : undefined,
+    secure: parsed.protocol === 'smtps:',
+    auth: user ? { user, pass: decodeURIComponent(parsed.password) } : undefined,
+  };
+}
+
+/** The SMTP URL without its password, for messages. */
+export function redactSmtpUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+interface Session {
+  readonly conn: SMTPConnection;
+  sent: number;
+  broken: boolean;
+}
+
+interface Job {
+  readonly message: OutgoingMessage;
+  readonly resolve: (outcome: Outcome) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class SmtpPool implements Transport {
+  readonly capacity: number;
+  private readonly idle: Session[] = [];
+  private readonly queue: Job[] = [];
+  private readonly open = new Set<Session>();
+  private opening = 0;
+  private closed = false;
+
+  constructor(
+    private readonly target: SmtpTarget,
+    private readonly settings: SmtpSettings,
+  ) {
+    this.capacity = settings.connections;
+  }
+
+  send(message: OutgoingMessage): Promise<Outcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ message, resolve });
+      this.pump();
+    });
+  }
+
+  /** Connects, authenticates and says goodbye: proves the settings work without sending. */
+  async verify(): Promise<void> {
+    const session = await this.connect();
+    await new Promise<void>((resolve) => {
+      session.conn.once('end', () => resolve());
+      session.conn.quit();
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.resolve({ kind: 'retry', reply: 'herald is stopping', throttle: false });
+    for (const session of [...this.open]) this.discard(session, true);
+  }
+
+  private pump(): void {
+    while (this.queue.length && !this.closed) {
+      const session = this.idle.pop();
+      if (session?.broken) {
+        this.discard(session, false);
+        continue;
+      }
+      if (session) {
+        void this.run(session, this.queue.shift()!);
+      } else if (this.open.size + this.opening < this.capacity) {
+        this.opening++;
+        void this.openAndRun(this.queue.shift()!);
+      } else {
+        return;
+      }
+    }
+  }
+
+  private async openAndRun(job: Job): Promise<void> {
+    let session: Session;
+    try {
+      session = await this.connectWithRetry();
+    } catch (err) {
+      this.opening--;
+      job.resolve(connectFailure(err));
+      this.pump();
+      return;
+    }
+    this.opening--;
+    this.open.add(session);
+    await this.run(session, job);
+  }
+
+  private async run(session: Session, job: Job): Promise<void> {
+    const outcome = await this.deliver(session, job.message);
+    session.sent++;
+    if (!session.broken && outcome.kind !== 'accepted' && outcome.kind !== 'in_doubt') await this.reset(session);
+    if (session.broken || this.closed || session.sent >= this.settings.maxMessagesPerConnection) {
+      this.discard(session, !session.broken);
+    } else {
+      this.idle.push(session);
+    }
+    job.resolve(outcome);
+    this.pump();
+  }
+
+  private deliver(session: Session, message: OutgoingMessage): Promise<Outcome> {
+    return new Promise((resolve) => {
+      let dataEnded = false;
+      const stream = new PassThrough();
+      // 'end' fires once the whole message was read into the DATA stream, which then writes the
+      // final dot: before that, a failure cannot have delivered the message
+      stream.on('end', () => {
+        dataEnded = true;
+      });
+      const envelope = { from: message.envelope.from, to: [message.envelope.to] };
+      session.conn.send(envelope, stream, (err, info) => {
+        if (err) {
+          const outcome = classifySmtpError(err as SmtpErrorLike, dataEnded);
+          if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || outcome.kind === 'retry') session.broken = true;
+          resolve(outcome);
+          return;
+        }
+        const rejected = (info.rejected ?? []).map(String);
+        if (rejected.some((r) => r.toLowerCase() === message.envelope.to.toLowerCase())) {
+          const reply = (info.rejectedErrors?.[0] as SmtpErrorLike | undefined)?.response ?? 'recipient rejected';
+          resolve(classifySmtpError({ code: 'EENVELOPE', command: 'RCPT TO', response: reply, responseCode: Number(reply.slice(0, 3)) || 550 }, true));
+          return;
+        }
+        resolve({ kind: 'accepted', reply: (info.response ?? '250 OK').replace(/\s+/g, ' ').trim() });
+      });
+      stream.end(message.raw);
+    });
+  }
+
+  private reset(session: Session): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        session.conn.reset((err) => {
+          if (err) session.broken = true;
+          resolve();
+        });
+      } catch {
+        session.broken = true;
+        resolve();
+      }
+    });
+  }
+
+  private discard(session: Session, polite: boolean): void {
+    this.open.delete(session);
+    const i = this.idle.indexOf(session);
+    if (i >= 0) this.idle.splice(i, 1);
+    try {
+      if (polite) session.conn.quit();
+      else session.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Connection trouble is not a recipient's fault: retry with doubling delays, then give up on the run. */
+  private async connectWithRetry(): Promise<Session> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.settings.retries; attempt++) {
+      if (attempt > 0) await sleep(this.settings.retryDelayMs * 2 ** (attempt - 1));
+      if (this.closed) break;
+      try {
+        return await this.connect();
+      } catch (err) {
+        lastError = err;
+        if ((err as SmtpErrorLike).code === 'EAUTH' || (err as SmtpErrorLike).responseCode === 535) break;
+      }
+    }
+    throw lastError ?? new Error('the pool was closed');
+  }
+
+  private connect(): Promise<Session> {
+    const conn = new SMTPConnection({
+      host: this.target.host,
+      port: this.target.port,
+      secure: this.target.secure,
+      connectionTimeout: this.settings.connectionTimeoutMs,
+      greetingTimeout: this.settings.greetingTimeoutMs,
+      socketTimeout: this.settings.socketTimeoutMs,
+      logger: false,
+    });
+    const session: Session = { conn, sent: 0, broken: false };
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown): void => {
+        session.broken = true;
+        if (!settled) {
+          settled = true;
+          try {
+            conn.close();
+          } catch {
+            // nothing to close
+          }
+          reject(err);
+        }
+      };
+      conn.on('error', fail);
+      conn.on('end', () => fail(Object.assign(new Error('the server closed the connection'), { code: 'ECONNECTION' })));
+      conn.connect((err) => {
+        if (err) return fail(err);
+        if (!this.target.auth) {
+          settled = true;
+          return resolve(session);
+        }
+        conn.login({ user: this.target.auth.user, pass: this.target.auth.pass }, (loginErr) => {
+          if (loginErr) return fail(loginErr);
+          settled = true;
+          resolve(session);
+        });
+      });
+    });
+  }
+}
+
+function connectFailure(err: unknown): Outcome {
+  const e = err as SmtpErrorLike;
+  const auth = e.code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 530;
+  const detail = e.response ?? `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}`;
+  return {
+    kind: 'abort',
+    reply: auth ? `authentication failed: ${detail}` : `cannot connect to the SMTP server: ${detail}`,
+  };
+}
+
+export function createSmtpPool(url: string | undefined, settings: SmtpSettings): SmtpPool {
+  if (!url) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set', {
+      hint: 'Set it to your SMTP server, e.g. HERALD_SMTP_URL=smtps://user:password@smtp.example.com:465 (or use --dry-run).',
+    });
+  }
+  return new SmtpPool(parseSmtpUrl(url), settings);
+}

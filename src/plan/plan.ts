@@ -1,0 +1,111 @@
+import type { Post } from '../discover/posts';
+import { ErrorCode, type Problem, problem } from '../errors';
+import type { PostRow, StateCounts } from '../record/sqlite';
+
+/** What the record says, reduced to what planning needs. */
+export interface RecordView {
+  readonly initialized: boolean;
+  readonly posts: ReadonlyMap<string, PostRow>;
+  readonly counts: ReadonlyMap<string, StateCounts>;
+}
+
+export interface PlanRequest {
+  /** Posts named on the command line (identity, path under posts/, or slug); empty = every pending post. */
+  readonly named: readonly string[];
+  /** On the first run, mail the posts that already exist instead of recording them as published. */
+  readonly includeExisting: boolean;
+  readonly resendInDoubt: boolean;
+  readonly now: Date;
+}
+
+export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
+
+export interface SendPlan {
+  readonly firstRun: boolean;
+  /** Existing posts recorded as published without mailing them (first run only). */
+  readonly baseline: readonly Post[];
+  /** Posts whose audience is recorded now and which are sent in this run, oldest first. */
+  readonly fresh: readonly Post[];
+  /** Posts already queued that still have recipients to try. */
+  readonly resume: readonly Post[];
+  readonly held: readonly { readonly post: Post; readonly status: 'draft' | 'scheduled' | 'opted-out' }[];
+  readonly problems: readonly Problem[];
+}
+
+/** Pure: decides what a run does from the posts on disk and the record. */
+export function planSend(posts: readonly Post[], record: RecordView, request: PlanRequest): SendPlan {
+  const problems: Problem[] = [];
+  const selected = request.named.length ? selectNamed(posts, request.named, problems) : posts;
+  const explicit = request.named.length > 0;
+  const baseline: Post[] = [];
+  const fresh: Post[] = [];
+  const resume: Post[] = [];
+  const held: SendPlan['held'][number][] = [];
+  const firstRun = !record.initialized;
+
+  for (const post of sortByDate(selected)) {
+    const status = postStatus(post, record, request.now);
+    if (status === 'draft' || status === 'scheduled' || status === 'opted-out') {
+      held.push({ post, status });
+      if (explicit) problems.push(problem(ErrorCode.EPOST, heldMessage(status, post), { file: post.file }, heldHint(status)));
+      continue;
+    }
+    if (status === 'queued') {
+      if (hasWork(record.counts.get(post.id), request.resendInDoubt)) resume.push(post);
+      continue;
+    }
+    if (status === 'baseline') {
+      if (explicit) fresh.push(post);
+      continue;
+    }
+    if (firstRun && !explicit && !request.includeExisting) baseline.push(post);
+    else fresh.push(post);
+  }
+  return { firstRun, baseline, fresh, resume, held, problems };
+}
+
+export function postStatus(post: Post, record: RecordView, now: Date): PostStatus {
+  const known = record.posts.get(post.id);
+  if (known) return known.disposition;
+  if (post.draft) return 'draft';
+  if (post.optedOut) return 'opted-out';
+  if (post.date && post.date.getTime() > now.getTime()) return 'scheduled';
+  return 'new';
+}
+
+function hasWork(counts: StateCounts | undefined, resendInDoubt: boolean): boolean {
+  if (!counts) return false;
+  return counts.pending + counts.deferred + counts.sending + (resendInDoubt ? counts.in_doubt : 0) > 0;
+}
+
+function selectNamed(posts: readonly Post[], names: readonly string[], problems: Problem[]): Post[] {
+  const out: Post[] = [];
+  for (const name of names) {
+    const wanted = name.replace(/\\/g, '/').replace(/^\.\//, '');
+    const match = posts.find(
+      (p) => p.id === wanted || p.file === wanted || p.file === `posts/${wanted}` || p.file.replace(/\.[^.]+$/, '') === wanted.replace(/\.[^.]+$/, '') || p.slug === wanted,
+    );
+    if (!match) {
+      problems.push(problem(ErrorCode.EUSAGE, `no post named "${name}"`, undefined, 'Name a post by its path under posts/ or its slug; `herald status` lists them.'));
+    } else if (!out.includes(match)) {
+      out.push(match);
+    }
+  }
+  return out;
+}
+
+function sortByDate(posts: readonly Post[]): Post[] {
+  return [...posts].sort((a, b) => (a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0) || a.id.localeCompare(b.id));
+}
+
+function heldMessage(status: 'draft' | 'scheduled' | 'opted-out', post: Post): string {
+  if (status === 'draft') return 'is a draft, so it is not sent';
+  if (status === 'scheduled') return `is dated ${post.date!.toISOString()}, in the future; it is sent once that time has come`;
+  return 'is kept out of the newsletter (newsletter: false)';
+}
+
+function heldHint(status: 'draft' | 'scheduled' | 'opted-out'): string | undefined {
+  if (status === 'draft') return 'Remove "draft: true" (or set it to false) to send it.';
+  if (status === 'opted-out') return 'Remove "newsletter: false" to send it.';
+  return undefined;
+}

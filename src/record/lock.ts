@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ErrorCode, HeraldError } from '../errors';
+
+/**
+ * One sender at a time per newsletter, across processes. The lock is an exclusive SQLite
+ * transaction on a file in the state folder: the operating system drops it when the process
+ * dies, however it dies, so a lock left by a crashed run is taken over without guessing from PIDs.
+ */
+export class RunLock {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly infoFile: string,
+  ) {}
+
+  static acquire(stateDir: string, opts: { waitMs: number; command: string }): RunLock {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const file = path.join(stateDir, 'herald.lock');
+    const infoFile = `${file}.json`;
+    const db = new Database(file);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.waitMs))}`);
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (err) {
+      db.close();
+      const holder = readHolder(infoFile);
+      throw new HeraldError(ErrorCode.ELOCKED, `another herald is already running here${holder ? ` (${holder})` : ''}`, {
+        location: { file },
+        hint: 'It will finish on its own; run again later. Two runs never send at the same time.',
+        cause: err,
+      });
+    }
+    const info = { pid: process.pid, host: os.hostname(), command: opts.command, since: new Date().toISOString() };
+    fs.writeFileSync(infoFile, `${JSON.stringify(info)}\n`);
+    return new RunLock(db, infoFile);
+  }
+
+  release(): void {
+    if (!this.db.open) return;
+    try {
+      fs.rmSync(this.infoFile, { force: true });
+      this.db.exec('ROLLBACK');
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+function readHolder(infoFile: string): string | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { pid: number; host: string; command: string; since: string };
+    return `herald ${info.command}, pid ${info.pid} on ${info.host}, since ${info.since}`;
+  } catch {
+    return undefined;
+  }
+}

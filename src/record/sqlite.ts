@@ -1,0 +1,305 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ErrorCode, HeraldError } from '../errors';
+
+/**
+ * The record of what was sent to whom: the heart of herald's exactly-once promise.
+ *
+ * A recipient row moves pending → sending (committed, durably, before the message is handed to
+ * SMTP) → sent | failed | deferred | pending (definitely not delivered) | in_doubt. A row found
+ * in `sending` by a later run belongs to a run that died between handing the message over and
+ * recording the reply: it may have been delivered, so it becomes in_doubt and is never resent
+ * without the operator asking (`herald send --resend-in-doubt`).
+ */
+export const DELIVERY_STATES = ['pending', 'sending', 'sent', 'failed', 'deferred', 'in_doubt', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+export type SettledState = Exclude<DeliveryState, 'sending'>;
+
+export const RECORD_FILE = 'herald.db';
+
+export interface PostRow {
+  readonly id: string;
+  readonly file: string;
+  readonly title: string;
+  readonly firstSeenAt: string;
+  /** baseline: existed when herald first met the folder, not mailed; queued: its audience is recorded. */
+  readonly disposition: 'baseline' | 'queued';
+  readonly queuedAt: string | null;
+  readonly recipients: number;
+}
+
+export interface DeliveryRow {
+  readonly postId: string;
+  readonly key: string;
+  readonly email: string;
+  readonly name: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly messageId: string | null;
+  readonly reply: string | null;
+  readonly firstAttemptAt: string | null;
+  readonly updatedAt: string;
+  readonly sentAt: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly seq: number;
+}
+
+export interface Claim {
+  readonly postId: string;
+  readonly key: string;
+  readonly messageId: string;
+}
+
+export interface Settle {
+  readonly postId: string;
+  readonly key: string;
+  readonly state: SettledState;
+  readonly reply: string;
+  readonly nextAttemptAt?: string;
+}
+
+export interface QueueEntry {
+  readonly key: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+export type StateCounts = Readonly<Record<DeliveryState, number>>;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+  id TEXT PRIMARY KEY,
+  file TEXT NOT NULL,
+  title TEXT NOT NULL,
+  first_seen_at TEXT NOT NULL,
+  disposition TEXT NOT NULL CHECK (disposition IN ('baseline', 'queued')),
+  queued_at TEXT,
+  recipients INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  post_id TEXT NOT NULL REFERENCES posts(id),
+  email_key TEXT NOT NULL,
+  email TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','sending','sent','failed','deferred','in_doubt','skipped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  message_id TEXT,
+  smtp_reply TEXT,
+  run_id TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  first_attempt_at TEXT,
+  sent_at TEXT,
+  next_attempt_at TEXT,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (post_id, email_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (post_id, state, seq);
+CREATE INDEX IF NOT EXISTS deliveries_by_time ON deliveries (updated_at);
+`;
+
+const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, attempts, message_id AS messageId,
+  smtp_reply AS reply, first_attempt_at AS firstAttemptAt, updated_at AS updatedAt, sent_at AS sentAt,
+  next_attempt_at AS nextAttemptAt, seq`;
+
+export class SendRecord {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+    readonly readonly: boolean,
+  ) {}
+
+  /**
+   * Opens (creating when writable) the record in the state folder. Read-only opening never
+   * creates or changes anything, which is what makes --dry-run leave the record byte-identical;
+   * it returns undefined when there is no record yet.
+   */
+  static open(stateDir: string, opts: { readonly: boolean }): SendRecord | undefined {
+    const file = path.join(stateDir, RECORD_FILE);
+    if (opts.readonly && !fs.existsSync(file)) return undefined;
+    try {
+      if (!opts.readonly) fs.mkdirSync(stateDir, { recursive: true });
+      const db = new Database(file, { readonly: opts.readonly, fileMustExist: opts.readonly });
+      db.pragma('busy_timeout = 10000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        // FULL: a claim must be on disk before the message leaves, or a power cut could resend it
+        db.pragma('synchronous = FULL');
+        db.exec(SCHEMA);
+      }
+      return new SendRecord(db, file, opts.readonly);
+    } catch (err) {
+      throw new HeraldError(ErrorCode.ERECORD, `cannot open the record: ${(err as Error).message}`, {
+        location: { file },
+        hint: 'Check that the state folder is writable and on a local disk.',
+        cause: err,
+      });
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  isInitialized(): boolean {
+    return this.meta('initialized_at') !== undefined;
+  }
+
+  meta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** First meeting with a folder: its existing posts are recorded as published without mailing them. */
+  initialize(baseline: readonly { id: string; file: string; title: string }[], now: Date): void {
+    const stamp = now.toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('initialized_at', stamp);
+      const insert = this.db.prepare(
+        `INSERT OR IGNORE INTO posts (id, file, title, first_seen_at, disposition) VALUES (?, ?, ?, ?, 'baseline')`,
+      );
+      for (const post of baseline) insert.run(post.id, post.file, post.title, stamp);
+    })();
+  }
+
+  posts(): Map<string, PostRow> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, file, title, first_seen_at AS firstSeenAt, disposition, queued_at AS queuedAt, recipients FROM posts ORDER BY first_seen_at, id`,
+      )
+      .all() as PostRow[];
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Records a post's audience in one transaction: from then on, "who still gets it" is a query. */
+  queuePost(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, now: Date): number {
+    const stamp = now.toISOString();
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO posts (id, file, title, first_seen_at, disposition, queued_at) VALUES (?, ?, ?, ?, 'queued', ?)
+           ON CONFLICT (id) DO UPDATE SET disposition = 'queued', queued_at = excluded.queued_at, file = excluded.file, title = excluded.title`,
+        )
+        .run(post.id, post.file, post.title, stamp, stamp);
+      const insert = this.db.prepare(
+        `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)`,
+      );
+      let seq = 0;
+      let added = 0;
+      for (const r of recipients) added += insert.run(post.id, r.key, r.email, r.name, stamp, stamp, seq++).changes;
+      this.db.prepare('UPDATE posts SET recipients = (SELECT count(*) FROM deliveries WHERE post_id = ?) WHERE id = ?').run(post.id, post.id);
+      return added;
+    })();
+  }
+
+  /** Run under the lock: rows left in `sending` belong to a run that died mid-send. */
+  recoverInterrupted(now: Date): DeliveryRow[] {
+    const rows = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE state = 'sending'`).all() as DeliveryRow[];
+    if (rows.length) {
+      this.db
+        .prepare(
+          `UPDATE deliveries SET state = 'in_doubt', updated_at = ?,
+             smtp_reply = 'interrupted: herald stopped after handing the message to SMTP and before recording the reply'
+           WHERE state = 'sending'`,
+        )
+        .run(now.toISOString());
+    }
+    return rows;
+  }
+
+  /** Deferred recipients whose first attempt is older than the limit are given up on. */
+  expireDeferred(now: Date, maxAgeMs: number): number {
+    const cutoff = new Date(now.getTime() - maxAgeMs).toISOString();
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'failed', updated_at = ?,
+           smtp_reply = 'gave up: still deferred after the configured time; last reply: ' || coalesce(smtp_reply, '')
+         WHERE state = 'deferred' AND first_attempt_at IS NOT NULL AND first_attempt_at < ?`,
+      )
+      .run(now.toISOString(), cutoff).changes;
+  }
+
+  /** The next recipients of a post that may be attempted now, in list order, a page at a time. */
+  due(postId: string, now: Date, opts: { afterSeq: number; limit: number; includeInDoubt: boolean }): DeliveryRow[] {
+    const states = opts.includeInDoubt ? `('pending', 'in_doubt')` : `('pending')`;
+    return this.db
+      .prepare(
+        `SELECT ${ROW_COLUMNS} FROM deliveries
+         WHERE post_id = ? AND seq > ? AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
+         ORDER BY seq LIMIT ?`,
+      )
+      .all(postId, opts.afterSeq, now.toISOString(), opts.limit) as DeliveryRow[];
+  }
+
+  /**
+   * One transaction: record the outcome of finished messages and claim the next ones. Returns,
+   * per claim, whether this run now owns the recipient (false when another state won the race).
+   */
+  apply(runId: string, settles: readonly Settle[], claims: readonly Claim[], now: Date, opts: { includeInDoubt: boolean }): boolean[] {
+    const stamp = now.toISOString();
+    const settle = this.db.prepare(
+      `UPDATE deliveries SET state = @state, smtp_reply = @reply, updated_at = @stamp, next_attempt_at = @next,
+         sent_at = CASE WHEN @state = 'sent' THEN @stamp ELSE sent_at END
+       WHERE post_id = @postId AND email_key = @key AND state = 'sending' AND run_id = @runId`,
+    );
+    const claimable = opts.includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
+    const claim = this.db.prepare(
+      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = @messageId, run_id = @runId,
+         first_attempt_at = coalesce(first_attempt_at, @stamp), updated_at = @stamp
+       WHERE post_id = @postId AND email_key = @key AND state IN ${claimable}`,
+    );
+    return this.db.transaction(() => {
+      for (const s of settles) {
+        settle.run({ state: s.state, reply: s.reply.slice(0, 1000), stamp, next: s.nextAttemptAt ?? null, postId: s.postId, key: s.key, runId });
+      }
+      return claims.map((c) => claim.run({ messageId: c.messageId, runId, stamp, postId: c.postId, key: c.key }).changes === 1);
+    })();
+  }
+
+  /** A recipient who left the list after the post was queued receives nothing. */
+  skip(postId: string, key: string, reason: string, now: Date): void {
+    this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'skipped', smtp_reply = ?, updated_at = ? WHERE post_id = ? AND email_key = ? AND state IN ('pending', 'deferred', 'in_doubt')`,
+      )
+      .run(reason, now.toISOString(), postId, key);
+  }
+
+  counts(): Map<string, StateCounts> {
+    const rows = this.db.prepare('SELECT post_id AS postId, state, count(*) AS n FROM deliveries GROUP BY post_id, state').all() as {
+      postId: string;
+      state: DeliveryState;
+      n: number;
+    }[];
+    const out = new Map<string, Record<DeliveryState, number>>();
+    for (const r of rows) {
+      const c = out.get(r.postId) ?? emptyCounts();
+      c[r.state] = r.n;
+      out.set(r.postId, c);
+    }
+    return out;
+  }
+
+  log(filter: { postId?: string; state?: DeliveryState; limit: number }): DeliveryRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.postId) {
+      where.push('post_id = ?');
+      args.push(filter.postId);
+    }
+    if (filter.state) {
+      where.push('state = ?');
+      args.push(filter.state);
+    }
+    const sql = `SELECT ${ROW_COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
+    return this.db.prepare(sql).all(...args, filter.limit) as DeliveryRow[];
+  }
+}
+
+export function emptyCounts(): Record<DeliveryState, number> {
+  return { pending: 0, sending: 0, sent: 0, failed: 0, deferred: 0, in_doubt: 0, skipped: 0 };
+}
