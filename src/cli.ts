@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { loadSettings, type Settings } from './config/load';
+import { runCheck } from './commands/check';
+import { ExitCode, type Output, processOutput } from './commands/io';
+import { runLog } from './commands/log';
+import { runSend } from './commands/send';
+import { runStatus } from './commands/status';
+import { ErrorCode, HeraldError, formatProblem, problemFromError } from './errors';
+
+/** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
+const STOP_GRACE_MS = 30_000;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+function settingsFor(command: Command): Settings {
+  const root = (command.optsWithGlobals() as { root?: string }).root ?? process.cwd();
+  return loadSettings(root, process.env);
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof HeraldError) {
+    if (err.code === ErrorCode.ECONFIG || err.code === ErrorCode.EUSAGE) return ExitCode.USAGE;
+    if (err.code === ErrorCode.ELOCKED) return ExitCode.TEMPFAIL;
+  }
+  return ExitCode.FAILED;
+}
+
+/** Stops taking new recipients on the first signal; a second one (or the grace period) ends the process. */
+function stopOnSignals(io: Output): AbortController {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      io.err(`${signal} again: exiting now; messages in flight are reported as in doubt by the next run.`);
+      process.exit(ExitCode.FAILED);
+    }
+    io.err(`${signal}: stopping — no new recipients; waiting up to ${STOP_GRACE_MS / 1000} s for messages in flight.`);
+    controller.abort();
+    setTimeout(() => {
+      io.err('messages still in flight after the grace period; exiting. The next run reports them as in doubt.');
+      process.exit(ExitCode.FAILED);
+    }, STOP_GRACE_MS).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
+export function buildProgram(io: Output, setExit: (code: number) => void): Command {
+  const program = new Command('herald')
+    .description('Send markdown posts as email newsletters, exactly once per subscriber.')
+    .option('--root <dir>', 'the newsletter folder (default: the working directory)')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  const run = (action: (command: Command) => Promise<number> | number) =>
+    async (...args: unknown[]): Promise<void> => {
+      const command = args[args.length - 1] as Command;
+      try {
+        setExit(await action(command));
+      } catch (err) {
+        io.err(formatProblem(problemFromError(err)));
+        setExit(exitCodeFor(err));
+      }
+    };
+
+  program
+    .command('send')
+    .description('send every new post (or the named ones) to every subscriber')
+    .argument('[posts...]', 'posts to send, by path under posts/ or slug')
+    .option('-n, --dry-run', 'render the emails into the preview folder and show who would get them; send nothing, change nothing')
+    .option('--to <address>', 'test send of one post to one address (not recorded)')
+    .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
+    .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
+    .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
+    .option('--wait <seconds>', 'wait this long for another running herald to finish', positiveInt, 0)
+    .option('--json', 'print the summary as JSON')
+    .action(
+      run(async (command) => {
+        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; wait: number; json?: boolean };
+        const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
+        return runSend(settingsFor(command), {
+          posts: command.args,
+          dryRun: Boolean(o.dryRun),
+          to: o.to,
+          includeExisting: Boolean(o.includeExisting),
+          resendInDoubt: Boolean(o.resendInDoubt),
+          showRecipients: Boolean(o.showRecipients),
+          json: Boolean(o.json),
+          waitMs: o.wait * 1000,
+          stop: stop.signal,
+        }, io);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('posts and their delivery counts (sent, failed, in doubt, pending)')
+    .option('--json', 'print as JSON')
+    .action(run((command) => runStatus(settingsFor(command), { json: Boolean(command.opts().json) }, io)));
+
+  program
+    .command('log')
+    .description('the record: who got which post, when, with which Message-ID and SMTP reply')
+    .option('--post <id>', 'only this post')
+    .option('--state <state>', 'only this state (sent, failed, deferred, in_doubt, pending, skipped)')
+    .option('--limit <n>', 'at most this many rows, newest first', positiveInt, 100)
+    .option('--json', 'print as JSON')
+    .action(
+      run((command) => {
+        const o = command.opts() as { post?: string; state?: string; limit: number; json?: boolean };
+        return runLog(settingsFor(command), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) }, io);
+      }),
+    );
+
+  program
+    .command('check')
+    .description('validate settings, posts, templates and subscribers, and verify the SMTP connection')
+    .option('--no-smtp', 'do not connect to the SMTP server')
+    .option('--json', 'print as JSON')
+    .action(run((command) => runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json) }, io)));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  const io = processOutput();
+  let code: number = ExitCode.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  program.exitOverride();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(ExitCode.OK);
+    process.exit(e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE);
+  }
+  process.exitCode = code;
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/load';
+import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
+import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
+import { resolveSender } from '../render/envelope';
+import { readTemplate, renderPost, validateTemplate } from '../render/post';
+import { readInputs } from './inputs';
+import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
+
+/** Validates everything a send depends on, and proves the SMTP settings by logging in. */
+export async function runCheck(settings: Settings, opts: { smtp: boolean; json: boolean }, io: Output): Promise<number> {
+  const inputs = readInputs(settings);
+  const problems: Problem[] = [...inputs.problems];
+  try {
+    resolveSender(settings, { requireSecret: true });
+  } catch (err) {
+    problems.push(problemFromError(err));
+  }
+  problems.push(...(await checkTemplates(settings)));
+  const now = new Date();
+  for (const post of inputs.posts) {
+    if (post.draft) continue;
+    try {
+      const rendered = await renderPost(post, settings, now);
+      problems.push(...rendered.warnings);
+    } catch (err) {
+      problems.push(problemFromError(err));
+    }
+  }
+  let smtp = 'not checked';
+  if (opts.smtp) {
+    if (!settings.env.smtpUrl) {
+      problems.push(warning(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so the SMTP connection was not checked', undefined, 'Set it, or pass --no-smtp.'));
+    } else {
+      try {
+        await createSmtpPool(settings.env.smtpUrl, settings.smtp).verify();
+        smtp = `connected to ${redactSmtpUrl(settings.env.smtpUrl)}`;
+      } catch (err) {
+        const e = err as { message?: string; response?: string };
+        problems.push(problem(ErrorCode.ESMTP, `cannot use the SMTP server ${redactSmtpUrl(settings.env.smtpUrl)}: ${e.response ?? e.message}`));
+      }
+    }
+  }
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: !hasErrors(problems), posts: inputs.posts.length, subscribers: inputs.subscribers.length, smtp, problems }, null, 2));
+  } else {
+    reportProblems(io, problems.filter((p) => !inputs.problems.includes(p)));
+    reportProblems(io, inputs.problems);
+    io.out(`${plural(inputs.posts.length, 'post')}, ${plural(inputs.subscribers.length, 'subscriber')}; SMTP: ${smtp}`);
+    io.out(hasErrors(problems) ? 'check found problems (see above).' : 'everything checks out.');
+  }
+  return hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK;
+}
+
+async function checkTemplates(settings: Settings): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(settings.templatesDir).filter((n) => n.endsWith('.mjml'));
+  } catch {
+    return [problem(ErrorCode.ETEMPLATE, 'there is no templates/ folder', { file: 'templates/' }, 'Create templates/default.mjml.')];
+  }
+  for (const name of names) {
+    try {
+      const template = readTemplate(settings, path.basename(name, '.mjml'));
+      for (const p of await validateTemplate(template.source, template.file, settings)) {
+        problems.push(problem(ErrorCode.ETEMPLATE, `MJML: ${p.message}`, { file: template.file, line: p.line }));
+      }
+    } catch (err) {
+      problems.push(problemFromError(err));
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Sender } from '../render/envelope';
+import { buildMessage, type Recipient } from '../render/message';
+import { fillMessage, type RenderedPost } from '../render/post';
+import { unsubscribeLinks } from '../render/envelope';
+
+/** A stand-in reader for previews when the list is empty. */
+export const SAMPLE_RECIPIENT: Recipient = { email: 'reader@example.com', key: 'reader@example.com', name: 'Sample Reader', smtputf8: false };
+
+export interface PreviewFiles {
+  readonly dir: string;
+  readonly html: string;
+  readonly eml: string;
+}
+
+/**
+ * The preview transport of a dry run: the exact message the first recipient would get, as an
+ * .eml, and its HTML on its own for a browser. Nothing else is touched.
+ */
+export async function writePreview(previewDir: string, rendered: RenderedPost, sender: Sender, recipient: Recipient): Promise<PreviewFiles> {
+  const dir = path.join(previewDir, safeName(rendered.post.id));
+  fs.mkdirSync(dir, { recursive: true });
+  const message = await buildMessage(rendered, sender, recipient);
+  const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: unsubscribeLinks(sender, recipient).visible });
+  const html = path.join(dir, 'email.html');
+  const eml = path.join(dir, 'message.eml');
+  fs.writeFileSync(html, filled.html);
+  fs.writeFileSync(path.join(dir, 'email.txt'), filled.text);
+  fs.writeFileSync(eml, message.raw);
+  return { dir, html, eml };
+}
+
+export function safeName(id: string): string {
+  return id.replace(/[^\p{L}\p{N}._-]+/gu, '--').replace(/^-+|-+$/g, '') || 'post';
+}

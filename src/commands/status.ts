@@ -1,0 +1,60 @@
+import type { Settings } from '../config/load';
+import { postStatus } from '../plan/plan';
+import { emptyCounts, SendRecord, type DeliveryState } from '../record/sqlite';
+import { readInputs, recordView } from './inputs';
+import { ExitCode, type Output, reportProblems } from './io';
+
+interface StatusRow {
+  readonly id: string;
+  readonly title: string;
+  readonly file: string | null;
+  readonly status: string;
+  readonly counts: Readonly<Record<DeliveryState, number>>;
+}
+
+/** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
+export function runStatus(settings: Settings, opts: { json: boolean }, io: Output): number {
+  const inputs = readInputs(settings);
+  reportProblems(io, inputs.problems);
+  const record = SendRecord.open(settings.stateDir, { readonly: true });
+  try {
+    const view = recordView(record);
+    const now = new Date();
+    const rows: StatusRow[] = [];
+    const onDisk = new Set<string>();
+    for (const post of inputs.posts) {
+      onDisk.add(post.id);
+      const counts = view.counts.get(post.id) ?? emptyCounts();
+      let status: string = postStatus(post, view, now);
+      if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
+      if (status === 'queued') status = deliveryStatus(counts);
+      rows.push({ id: post.id, title: post.title, file: post.file, status, counts });
+    }
+    for (const known of view.posts.values()) {
+      if (onDisk.has(known.id)) continue;
+      const counts = view.counts.get(known.id) ?? emptyCounts();
+      rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts });
+    }
+    if (opts.json) {
+      io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows }, null, 2));
+      return ExitCode.OK;
+    }
+    io.out(`${inputs.subscribers.length} subscribers; ${view.initialized ? 'record in ' + settings.stateDir : 'no record yet (first run pending)'}`);
+    for (const r of rows) {
+      const c = r.counts;
+      const numbers = c.sent + c.failed + c.pending + c.deferred + c.in_doubt + c.sending + c.skipped
+        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending + c.sending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}`
+        : '';
+      io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${numbers ? `\n${numbers}` : ''}`);
+    }
+    return ExitCode.OK;
+  } finally {
+    record?.close();
+  }
+}
+
+function deliveryStatus(c: Readonly<Record<DeliveryState, number>>): string {
+  if (c.pending + c.sending + c.deferred > 0) return 'sending';
+  if (c.in_doubt > 0) return 'in doubt';
+  return 'sent';
+}
