@@ -114,8 +114,9 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
   const problems: Problem[] = [...inputs.problems];
   const reports: PostReport[] = [];
   let transport: Transport | undefined = opts.transport;
+  let interrupted: readonly unknown[] = [];
   try {
-    const interrupted = record.recoverInterrupted(now());
+    interrupted = record.recoverInterrupted(now());
     if (interrupted.length) {
       io.err(
         `warning: ${plural(interrupted.length, 'recipient was', 'recipients were')} in flight when an earlier run stopped; they may or may not have the message and are now "in doubt".\n` +
@@ -173,7 +174,7 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
         break;
       }
     }
-    return summarise(reports, problems, opts, io);
+    return summarise(reports, problems, opts, io, interrupted.length);
   } finally {
     await transport?.close();
     record.close();
@@ -181,20 +182,21 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
   }
 }
 
-function summarise(reports: readonly PostReport[], problems: readonly Problem[], opts: SendOptions, io: Output): number {
+function summarise(reports: readonly PostReport[], problems: readonly Problem[], opts: SendOptions, io: Output, recoveredInDoubt: number): number {
   const total = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   for (const r of reports) {
     for (const k of Object.keys(total) as (keyof typeof total)[]) total[k] += r.result?.[k] ?? 0;
   }
   if (opts.json) {
-    io.out(JSON.stringify({ posts: reports.map((r) => ({ id: r.id, title: r.title, file: r.file, ...r.result })), total, stopped: opts.stop.aborted, problems: problems.length }, null, 2));
+    io.out(JSON.stringify({ posts: reports.map((r) => ({ id: r.id, title: r.title, file: r.file, ...r.result })), total, recoveredInDoubt, stopped: opts.stop.aborted, problems: problems.length }, null, 2));
   } else {
     for (const r of reports) io.out(`"${r.title}": ${describeSummary(r.result!)}`);
     io.out(reports.length ? `total: ${describeSummary(total)}` : 'nothing to send: no new posts.');
     if (opts.stop.aborted) io.out('stopped before the end; run herald send again to finish.');
   }
   const aborted = reports.some((r) => r.result?.aborted);
-  if (aborted || total.failed || total.inDoubt || hasErrors(problems)) return ExitCode.FAILED;
+  // recipients found in doubt after a crash need a human decision: say so with the exit code once
+  if (aborted || total.failed || total.inDoubt || recoveredInDoubt || hasErrors(problems)) return ExitCode.FAILED;
   if (opts.stop.aborted) return ExitCode.FAILED;
   if (total.deferred || total.notAttempted) return ExitCode.TEMPFAIL;
   return ExitCode.OK;

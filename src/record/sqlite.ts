@@ -140,7 +140,17 @@ export class SendRecord {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    if (!this.readonly) {
+      // back to a single file between runs, so a read-only open (a dry run, status) creates no
+      // -wal/-shm files beside it and leaves the state folder exactly as it was
+      try {
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        // another reader holds it open; WAL stays, which is just as safe
+      }
+    }
+    this.db.close();
   }
 
   isInitialized(): boolean {

@@ -1,0 +1,58 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type CliResult, runCli } from '../support/cli';
+import type { TestSmtpServer } from '../support/smtp-server';
+import type { TempNewsletter } from '../support/newsletter';
+
+export const SECRET = 'test-secret-0123456789abcdef';
+
+/** Settings every end-to-end newsletter uses: quick retries so fault tests stay short. */
+export const FAST_SMTP = { connections: 5, retries: 2, retryDelayMs: 50, socketTimeoutMs: 3000, connectionTimeoutMs: 2000, greetingTimeoutMs: 2000 };
+
+export function heraldEnv(server?: TestSmtpServer, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { HERALD_SMTP_URL: server?.url, HERALD_SECRET: SECRET, HERALD_FROM: undefined, HERALD_PUBLIC_URL: undefined, TZ: 'UTC', ...extra };
+}
+
+export function herald(nl: TempNewsletter, args: string[], server?: TestSmtpServer, extra: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli([...args, '--root', nl.root], { env: heraldEnv(server, extra), timeoutMs: 90_000 });
+}
+
+export function fileHash(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** Every file under a folder with its hash: "byte-identical" means this map does not change. */
+export function treeHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    out[path.relative(dir, full)] = fileHash(full);
+  }
+  return out;
+}
+
+export interface LogRow {
+  postId: string;
+  key: string;
+  email: string;
+  state: string;
+  attempts: number;
+  messageId: string | null;
+  reply: string | null;
+}
+
+export async function recordRows(nl: TempNewsletter, postId?: string): Promise<LogRow[]> {
+  const res = await herald(nl, ['log', '--json', '--limit', '100000', ...(postId ? ['--post', postId] : [])]);
+  if (res.code !== 0) throw new Error(`herald log failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as LogRow[];
+}
+
+/** Recipients per address, lower-cased, over every accepted message. */
+export function copiesByRecipient(server: TestSmtpServer): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of server.messages) for (const to of m.envelopeTo) out.set(to.toLowerCase(), (out.get(to.toLowerCase()) ?? 0) + 1);
+  return out;
+}
