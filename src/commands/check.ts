@@ -64,7 +64,7 @@ async function checkTemplates(settings: Settings): Promise<Problem[]> {
   for (const name of names) {
     try {
       const template = readTemplate(settings, path.basename(name, '.mjml'));
-      for (const p of await validateTemplate(template.source, template.file, settings)) {
+      for (const p of await validateTemplate(template.source, template.file, settings, template.absPath)) {
         problems.push(problem(ErrorCode.ETEMPLATE, `MJML: ${p.message}`, { file: template.file, line: p.line }));
       }
     } catch (err) {

@@ -1,4 +1,5 @@
 /** Coercions from loosely typed front-matter values to the fields herald uses. */
+import { TomlDate } from 'smol-toml';
 
 export function pickString(meta: Readonly<Record<string, unknown>>, ...keys: string[]): string | undefined {
   for (const key of keys) {
@@ -24,7 +25,7 @@ export function pickBoolean(meta: Readonly<Record<string, unknown>>, key: string
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_LOCAL_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+const ISO_LOCAL_DATETIME_FULL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 
 /**
  * Dates without a zone are read in the local time zone of the machine (TZ), as static site
@@ -34,22 +35,27 @@ export function parsePostDate(value: unknown): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Error('is not a valid date');
+    // a TOML date or date-time without a zone means local time, like a YAML or Pelican one
+    if (value instanceof TomlDate && value.isLocal()) return parsePostDate(value.toISOString().replace(/Z$/, ''));
     return new Date(value.getTime());
   }
   const text = String(value).trim();
   const date = ISO_DATE.exec(text);
-  if (date) return checked(new Date(Number(date[1]), Number(date[2]) - 1, Number(date[3])), text);
-  const local = ISO_LOCAL_DATETIME.exec(text);
+  if (date) return localDate(text, Number(date[1]), Number(date[2]), Number(date[3]), 0, 0, 0);
+  const local = ISO_LOCAL_DATETIME_FULL.exec(text);
   if (local) {
     const [, y, mo, d, h, mi, s] = local;
-    return checked(new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0)), text);
+    return localDate(text, Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s ?? 0));
   }
   const parsed = Date.parse(text);
   if (Number.isNaN(parsed)) throw new Error(`"${text}" is not a date herald understands; use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS+ZONE`);
   return new Date(parsed);
 }
 
-function checked(date: Date, text: string): Date {
-  if (Number.isNaN(date.getTime())) throw new Error(`"${text}" is not a valid date`);
+/** Builds a local date and refuses the ones JavaScript would silently roll over (30 February). */
+function localDate(text: string, y: number, mo: number, d: number, h: number, mi: number, s: number): Date {
+  const date = new Date(y, mo - 1, d, h, mi, s);
+  const exact = date.getFullYear() === y && date.getMonth() === mo - 1 && date.getDate() === d && date.getHours() === h && date.getMinutes() === mi;
+  if (!exact || s > 59) throw new Error(`"${text}" is not a valid date`);
   return date;
 }

@@ -56,7 +56,7 @@ function fenced(lines: string[], close: RegExp, format: 'yaml' | 'toml', file: s
 function parseYamlBlock(source: string, file: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = parseYaml(source, { schema: 'core', maxAliasCount: 50, uniqueKeys: false });
+    value = parseYaml(source, { schema: 'core', maxAliasCount: 50, uniqueKeys: false, logLevel: 'error' });
   } catch (err) {
     const line = err instanceof YAMLParseError && err.linePos ? err.linePos[0].line + 1 : undefined;
     throw new HeraldError(ErrorCode.EPOST, `YAML front matter is broken: ${firstLine(err)}`, {

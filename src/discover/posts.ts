@@ -94,11 +94,11 @@ export function postFromSource(text: string, rel: string): Post {
   const file = `posts/${rel}`;
   const split = splitFrontMatter(text, file);
   const meta = split.meta;
-  const field = <T>(what: () => T): T => {
+  const field = <T>(keys: readonly string[], what: () => T): T => {
     try {
       return what();
     } catch (err) {
-      throw new HeraldError(ErrorCode.EPOST, (err as Error).message, { location: { file, line: metaLine(text, split.format) } });
+      throw new HeraldError(ErrorCode.EPOST, `${keys[0]}: ${(err as Error).message}`, { location: { file, line: metaLine(text, split, keys) } });
     }
   };
   const base = path.posix.basename(rel, path.posix.extname(rel));
@@ -113,7 +113,7 @@ export function postFromSource(text: string, rel: string): Post {
     });
   }
   const status = pickString(meta, 'status')?.toLowerCase();
-  const date = field(() => parsePostDate(meta['date'] ?? meta['publishdate'] ?? meta['pubdate'] ?? jekyll?.[1]));
+  const date = field(['date', 'publishdate', 'pubdate'], () => parsePostDate(meta['date'] ?? meta['publishdate'] ?? meta['pubdate'] ?? jekyll?.[1]));
   return {
     id: (explicitId ?? withoutExt).normalize('NFC'),
     file,
@@ -123,11 +123,11 @@ export function postFromSource(text: string, rel: string): Post {
     slug: pickString(meta, 'slug') ?? jekyll?.[2] ?? base,
     summary: pickString(meta, 'summary', 'excerpt', 'description', 'preheader'),
     draft:
-      field(() => pickBoolean(meta, 'draft')) === true ||
-      field(() => pickBoolean(meta, 'published')) === false ||
+      field(['draft'], () => pickBoolean(meta, 'draft')) === true ||
+      field(['published'], () => pickBoolean(meta, 'published')) === false ||
       status === 'draft' ||
       status === 'hidden',
-    optedOut: field(() => pickBoolean(meta, 'newsletter')) === false,
+    optedOut: field(['newsletter'], () => pickBoolean(meta, 'newsletter')) === false,
     template: pickString(meta, 'template'),
     url: pickString(meta, 'url', 'permalink'),
     body,
@@ -151,12 +151,17 @@ function titleAndBody(metaTitle: string | undefined, body: string, fileStem: str
     return { title: metaTitle, body: heading && heading === metaTitle ? dropHeading() : body };
   }
   if (heading) return { title: heading, body: dropHeading() };
-  if (first) return { title: first.replace(/[*_`]/g, '').slice(0, 200), body };
-  return { title: fileStem.replace(/[-_]+/g, ' '), body };
+  const firstText = first.replace(/[*_`#>|=~-]+/g, ' ').replace(/\s+/g, ' ').trim();
+  if (firstText) return { title: firstText.slice(0, 200), body };
+  return { title: fileStem.replace(/[-_]+/g, ' ').trim(), body };
 }
 
-function metaLine(text: string, format: FrontMatterFormat): number | undefined {
-  return format === 'none' ? undefined : Math.max(1, text.split('\n').findIndex((l) => /^\s*(date|draft|published|newsletter)\s*[:=]/i.test(l)) + 1);
+/** The line of the metadata that set one of these keys (the file name, when none did). */
+function metaLine(text: string, split: { format: FrontMatterFormat; bodyLine: number }, keys: readonly string[]): number | undefined {
+  if (split.format === 'none') return undefined;
+  const pattern = new RegExp(`^\\s*(${keys.join('|')})\\s*[:=]`, 'i');
+  const index = text.split('\n').slice(0, split.bodyLine - 1).findIndex((l) => pattern.test(l));
+  return index >= 0 ? index + 1 : undefined;
 }
 
 function rejectDuplicateIds(posts: Post[], problems: Problem[]): DiscoveredPosts {

@@ -24,10 +24,10 @@ export interface MjmlProblem {
  * Compiles MJML to email HTML. Includes stay off (mj-include has had path-traversal advisories),
  * and every validation problem is returned with the template's line numbers.
  */
-export async function compileMjml(source: string, file: string): Promise<{ html: string; problems: MjmlProblem[] }> {
+export async function compileMjml(source: string, file: string, absPath?: string): Promise<{ html: string; problems: MjmlProblem[] }> {
   let result: { html: string; errors: MjmlIssue[] };
   try {
-    result = await loadMjml()(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false, filePath: file });
+    result = await loadMjml()(source, { validationLevel: 'soft', ignoreIncludes: true, keepComments: false, ...(absPath ? { filePath: absPath } : {}) });
   } catch (err) {
     throw new HeraldError(ErrorCode.ETEMPLATE, `MJML could not compile the template: ${(err as Error).message}`, {
       location: { file },

@@ -59,11 +59,11 @@ export function templatePath(settings: Settings, name: string): string {
   return path.join(settings.templatesDir, name.endsWith('.mjml') ? name : `${name}.mjml`);
 }
 
-export function readTemplate(settings: Settings, name: string, forPost?: Post): { file: string; source: string } {
+export function readTemplate(settings: Settings, name: string, forPost?: Post): { file: string; absPath: string; source: string } {
   const abs = templatePath(settings, name);
   const file = path.relative(settings.root, abs).split(path.sep).join('/');
   try {
-    return { file, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
+    return { file, absPath: abs, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
   } catch {
     throw new HeraldError(ErrorCode.ETEMPLATE, `template "${name}" does not exist (${file})`, {
       location: forPost ? { file: forPost.file } : { file },
@@ -84,6 +84,7 @@ export function postValues(post: Post, settings: Settings, contentHtml: string, 
     newsletter_name: settings.name,
     site_url: settings.siteUrl,
     postal_address: settings.postalAddress ?? '',
+    logo_url: settings.logoUrl ?? '',
     year: String(now.getFullYear()),
     content: contentHtml,
   };
@@ -101,10 +102,10 @@ export async function renderPost(post: Post, settings: Settings, now: Date): Pro
   const content = markdownToHtml(post.body, settings.siteUrl);
   const values = postValues(post, settings, content, now);
   const prepared = prepareTemplate(template.source, template.file, values);
-  const compiled = await compileMjml(prepared.source, template.file);
+  const compiled = await compileMjml(prepared.source, template.file, template.absPath);
   if (compiled.problems.length) {
     // content shifts line numbers; the template alone, with one-line values, gives the real ones
-    const exact = await validateTemplate(template.source, template.file, settings);
+    const exact = await validateTemplate(template.source, template.file, settings, template.absPath);
     const list = (exact.length ? exact : compiled.problems).map((p) => `line ${p.line}: ${p.message}`).join('; ');
     throw new HeraldError(ErrorCode.ETEMPLATE, `MJML reports problems: ${list}`, {
       location: { file: template.file, line: (exact[0] ?? compiled.problems[0])?.line },
@@ -138,13 +139,13 @@ function sizeWarnings(rendered: RenderedPost): Problem[] {
 }
 
 /** Compiles a template with neutral one-line values, so problems carry the template's own line numbers. */
-export async function validateTemplate(source: string, file: string, settings: Settings): Promise<{ line: number; message: string }[]> {
+export async function validateTemplate(source: string, file: string, settings: Settings, absPath?: string): Promise<{ line: number; message: string }[]> {
   const neutral: PostValues = {
     title: 'Title', summary: 'Summary', date: '1 January 2026', date_iso: '2026-01-01', reading_time: '1 min read',
-    url: settings.siteUrl, newsletter_name: settings.name, site_url: settings.siteUrl, postal_address: 'Address', year: '2026', content: '<p>Text</p>',
+    url: settings.siteUrl, newsletter_name: settings.name, site_url: settings.siteUrl, postal_address: 'Address', logo_url: settings.logoUrl ?? '', year: '2026', content: '<p>Text</p>',
   };
   const prepared = prepareTemplate(source, file, neutral);
-  return (await compileMjml(prepared.source, file)).problems;
+  return (await compileMjml(prepared.source, file, absPath)).problems;
 }
 
 function isoDay(date: Date): string {

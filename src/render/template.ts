@@ -10,7 +10,7 @@ import { ErrorCode, HeraldError } from '../errors';
  * scanned for placeholders again: a `{{ name }}` written in a post reaches the reader literally.
  */
 export const POST_VARS = [
-  'title', 'summary', 'date', 'date_iso', 'reading_time', 'url', 'newsletter_name', 'site_url', 'postal_address', 'year', 'content',
+  'title', 'summary', 'date', 'date_iso', 'reading_time', 'url', 'newsletter_name', 'site_url', 'postal_address', 'logo_url', 'year', 'content',
 ] as const;
 export const RECIPIENT_VARS = ['name', 'email', 'unsubscribe_url'] as const;
 export type PostVar = (typeof POST_VARS)[number];
