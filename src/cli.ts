@@ -4,8 +4,12 @@ import { loadSettings, type Settings } from './config/load';
 import { runCheck } from './commands/check';
 import { ExitCode, type Output, processOutput } from './commands/io';
 import { runLog } from './commands/log';
+import { registerPreviewCommand } from './commands/preview-command';
+import { runSchedule } from './commands/schedule';
 import { runSend } from './commands/send';
+import { registerServeCommand } from './commands/serve';
 import { runStatus } from './commands/status';
+import { registerSubscribersCommand } from './commands/subscribers';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from './errors';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
@@ -31,19 +35,19 @@ function exitCodeFor(err: unknown): number {
 }
 
 /** Stops taking new recipients on the first signal; a second one (or the grace period) ends the process. */
-function stopOnSignals(io: Output): AbortController {
+function stopOnSignals(io: Output, opts: { graceMs: number } = { graceMs: STOP_GRACE_MS }): AbortController {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       io.err(`${signal} again: exiting now; messages in flight are reported as in doubt by the next run.`);
       process.exit(ExitCode.FAILED);
     }
-    io.err(`${signal}: stopping — no new recipients; waiting up to ${STOP_GRACE_MS / 1000} s for messages in flight.`);
+    io.err(`${signal}: stopping — no new recipients; waiting up to ${opts.graceMs / 1000} s for messages in flight.`);
     controller.abort();
     setTimeout(() => {
       io.err('messages still in flight after the grace period; exiting. The next run reports them as in doubt.');
       process.exit(ExitCode.FAILED);
-    }, STOP_GRACE_MS).unref();
+    }, opts.graceMs).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -83,7 +87,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       run(async (command) => {
         const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; wait: number; json?: boolean };
         const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
-        return runSend(settingsFor(command), {
+        const result = await runSend(settingsFor(command), {
           posts: command.args,
           dryRun: Boolean(o.dryRun),
           to: o.to,
@@ -93,8 +97,20 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           json: Boolean(o.json),
           waitMs: o.wait * 1000,
           stop: stop.signal,
+          progress: o.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'log',
         }, io);
+        return result.code;
       }),
+    );
+
+  program
+    .command('schedule')
+    .description('keep running and send new posts on the schedule in herald.config.json (node-cron)')
+    .option('--now', 'also run once at start-up')
+    .action(
+      run((command) =>
+        runSchedule({ loadSettings: () => settingsFor(command), stop: stopOnSignals(io, { graceMs: STOP_GRACE_MS }).signal, runNow: Boolean(command.opts().now) }, io),
+      ),
     );
 
   program
@@ -124,6 +140,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--json', 'print as JSON')
     .action(run((command) => runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json) }, io)));
 
+  registerSubscribersCommand(program, io, settingsFor, setExit);
+  registerServeCommand(program, io, settingsFor, setExit);
+  registerPreviewCommand(program, io, settingsFor, setExit);
   return program;
 }
 

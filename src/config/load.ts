@@ -22,7 +22,10 @@ export interface Environment {
   readonly smtpUrl?: string;
   readonly from?: string;
   readonly secret?: string;
+  /** Earlier secrets whose unsubscribe links must keep working after a rotation (comma-separated). */
+  readonly previousSecrets: readonly string[];
   readonly publicUrl?: string;
+  readonly dkimKeyFile?: string;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
@@ -34,7 +37,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
     smtpUrl: pick('HERALD_SMTP_URL'),
     from: pick('HERALD_FROM'),
     secret: pick('HERALD_SECRET'),
+    previousSecrets: (pick('HERALD_SECRET_PREVIOUS') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     publicUrl: pick('HERALD_PUBLIC_URL'),
+    dkimKeyFile: pick('HERALD_DKIM_KEY_FILE'),
   };
 }
 

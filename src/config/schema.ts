@@ -11,6 +11,8 @@ const smtpSchema = z.strictObject({
   connections: z.int().min(1).max(50).default(5).describe('SMTP connections used in parallel'),
   messagesPerSecond: z.number().min(0).default(0).describe('upper bound on messages per second; 0 = no limit'),
   maxPerRun: z.int().min(0).default(0).describe('most messages one run hands to SMTP; 0 = no limit'),
+  maxPerDay: z.int().min(0).default(0).describe('most messages accepted in any 24 hours; 0 = no limit'),
+  runDeadlineMinutes: z.number().min(0).default(0).describe('a run stops taking recipients after this long; 0 = no deadline'),
   retries: z.int().min(0).max(10).default(3).describe('retries within a run for a transient failure'),
   retryDelayMs: z.int().min(0).default(1000).describe('first retry delay, doubled on each retry'),
   connectionTimeoutMs: z.int().min(100).default(15000),
@@ -48,6 +50,21 @@ const configSchema = z.strictObject({
       timezone: z.string().min(1).default('UTC'),
     })
     .default({ cron: '*/10 * * * *', timezone: 'UTC' }),
+  logoUrl: httpUrl.optional().describe('an image shown in the email header (absolute https URL)'),
+  dkim: z
+    .strictObject({
+      domain: z.string().min(3).describe('the signing domain (d=)'),
+      selector: z.string().min(1).describe('the DNS selector (s=)'),
+      keyFile: z.string().min(1).optional().describe('path of the PEM private key; HERALD_DKIM_KEY_FILE overrides it'),
+    })
+    .optional(),
+  serve: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8025),
+      subscribeForm: z.boolean().default(false).describe('offer a subscribe form with double opt-in'),
+    })
+    .default({ host: '127.0.0.1', port: 8025, subscribeForm: false }),
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
 });

@@ -51,3 +51,14 @@ function describe(err: SmtpErrorLike): string {
   if (err.response) return err.response.replace(/\s+/g, ' ').trim();
   return `${err.code ?? 'ERROR'}: ${(err.message ?? 'unknown error').replace(/\s+/g, ' ').trim()}`;
 }
+
+/**
+ * A permanent failure that says the mailbox does not exist or is disabled (550/551/553 with no
+ * enhanced code, or 5.1.x / 5.2.x) means "never mail this address again". Policy refusals (5.7.x)
+ * are about the sender, not the address, and do not suppress it.
+ */
+export function isMailboxGone(reply: string): boolean {
+  const match = /^(5\d\d)(?:[ -](5\.(\d{1,3})\.\d{1,3}))?/.exec(reply.trim());
+  if (!match || !['550', '551', '553'].includes(match[1]!)) return false;
+  return match[2] === undefined || match[3] === '1' || match[3] === '2';
+}

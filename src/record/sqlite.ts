@@ -244,6 +244,30 @@ export class SendRecord {
       .all(postId, opts.afterSeq, now.toISOString(), opts.limit) as DeliveryRow[];
   }
 
+  /** How many recipients of a post `due` would return, for progress reporting. */
+  dueCount(postId: string, now: Date, includeInDoubt: boolean): number {
+    const states = includeInDoubt ? `('pending', 'in_doubt')` : `('pending')`;
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM deliveries WHERE post_id = ?
+         AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))`,
+      )
+      .get(postId, now.toISOString()) as { n: number };
+    return row.n;
+  }
+
+  /** Messages the server accepted since a moment: what a provider's daily cap counts. */
+  sentSince(since: Date): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'sent' AND sent_at >= ?`).get(since.toISOString()) as { n: number }).n;
+  }
+
+  /** Every permanently failed recipient with the server's reply, newest first. */
+  failures(): { email: string; reply: string; updatedAt: string }[] {
+    return this.db
+      .prepare(`SELECT email, coalesce(smtp_reply, '') AS reply, updated_at AS updatedAt FROM deliveries WHERE state = 'failed' ORDER BY updated_at DESC`)
+      .all() as { email: string; reply: string; updatedAt: string }[];
+  }
+
   /**
    * One transaction: record the outcome of finished messages and claim the next ones. Returns,
    * per claim, whether this run now owns the recipient (false when another state won the race).

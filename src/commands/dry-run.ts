@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { Settings } from '../config/load';
+import type { Post } from '../discover/posts';
+import { type Problem, problemFromError } from '../errors';
+import { planSend, type SendPlan } from '../plan/plan';
+import { resolveSender } from '../render/envelope';
+import { renderPost, type RenderedPost } from '../render/post';
+import { SendRecord } from '../record/sqlite';
+import { type Inputs, recordView } from './inputs';
+import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
+import { SAMPLE_RECIPIENT, writePreview } from './preview';
+import type { SendOptions, SendResult } from './send';
+
+/**
+ * The plan, printed, plus each pending post rendered through the preview writer instead of SMTP.
+ * The record is opened read-only (or not at all when there is none), so nothing changes.
+ */
+export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
+  const sender = resolveSender(settings, { requireSecret: false });
+  if (settings.unsubscribe.url && !settings.env.secret) {
+    io.err('note: HERALD_SECRET is not set, so previews carry a placeholder unsubscribe token.');
+  }
+  const record = SendRecord.open(settings.stateDir, { readonly: true });
+  try {
+    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    reportProblems(io, plan.problems);
+    const problems: Problem[] = [...inputs.problems, ...plan.problems];
+    describeFirstRun(plan, io, true);
+    const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
+    for (const post of [...plan.fresh, ...plan.resume]) {
+      const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
+      let rendered: RenderedPost;
+      try {
+        rendered = await renderPost(post, settings, now());
+      } catch (err) {
+        problems.push(problemFromError(err));
+        reportProblems(io, problems.slice(-1));
+        continue;
+      }
+      reportProblems(io, rendered.warnings);
+      const files = await writePreview(settings.previewDir, rendered, sender, due[0] ?? SAMPLE_RECIPIENT);
+      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });
+      if (!opts.json) {
+        io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
+        io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
+        if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
+      }
+    }
+    if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
+    else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : 'nothing to send: no new posts.');
+    else io.out('dry run: nothing was sent and the record was not changed.');
+    return { code: hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK };
+  } finally {
+    record?.close();
+  }
+}
+
+function dueSubscribers(record: SendRecord, post: Post, inputs: Inputs, inDoubt: boolean, now: Date): Inputs['subscribers'] {
+  const rows = record.due(post.id, now, { afterSeq: -1, limit: 1_000_000_000, includeInDoubt: inDoubt });
+  return rows.map((r) => inputs.subscriberMap.get(r.key)).filter((s) => s !== undefined);
+}
+
+export function describeFirstRun(plan: SendPlan, io: Output, dry: boolean): void {
+  if (!plan.firstRun || !plan.baseline.length) return;
+  const verb = dry ? 'would be recorded' : 'were recorded';
+  io.err(
+    `first run in this folder: ${plural(plan.baseline.length, 'existing post')} ${verb} as already published and not mailed.\n` +
+      '  To mail one of them: herald send POST   (its path under posts/ or its slug)\n' +
+      '  To mail all of them on a first run instead: herald send --include-existing',
+  );
+}

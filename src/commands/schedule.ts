@@ -1,0 +1,103 @@
+import type { Settings } from '../config/load';
+import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../errors';
+import { ExitCode, type Output } from './io';
+import { logLine } from './progress';
+import { runSend, type SendResult } from './send';
+
+export interface ScheduleOptions {
+  /** Settings are read again at every tick, so edits to herald.config.json apply without a restart. */
+  readonly loadSettings: () => Settings;
+  readonly stop: AbortSignal;
+  /** Run one tick at start-up instead of waiting for the first scheduled time. */
+  readonly runNow: boolean;
+}
+
+/**
+ * `herald schedule`: node-cron fires ticks; each tick is an ordinary `herald send` under the same
+ * cross-process lock. node-cron decides only *when* to look: whether anything is sent is decided
+ * by the record, so a daylight-saving jump or a clock change that fires a tick twice sends nothing
+ * twice. Ticks never overlap (a tick still running when the next is due makes that one skip).
+ */
+export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<number> {
+  const first = opts.loadSettings();
+  const { cron, timezone } = first.schedule;
+  validateSchedule(cron, timezone, first.configPath);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeCron = require('node-cron') as typeof import('node-cron');
+  let running: Promise<void> | undefined;
+
+  const tick = async (): Promise<void> => {
+    if (running) {
+      io.err(logLine({ level: 'warn', event: 'tick-skipped', reason: 'the previous tick is still running' }));
+      return;
+    }
+    running = runTick(opts, io).finally(() => {
+      running = undefined;
+    });
+    await running;
+  };
+
+  const task = nodeCron.createTask(cron, () => void tick(), {
+    timezone,
+    name: 'herald',
+    noOverlap: false,
+    logger: { info: () => undefined, warn: (m) => io.err(logLine({ level: 'warn', event: 'cron', message: m })), error: (m) => io.err(logLine({ level: 'error', event: 'cron', message: String(m) })), debug: () => undefined },
+  });
+  io.err(logLine({ level: 'info', event: 'schedule-start', cron, timezone, next: task.getNextRun()?.toISOString() }));
+  await task.start();
+  if (opts.runNow) void tick();
+  await new Promise<void>((resolve) => {
+    if (opts.stop.aborted) resolve();
+    opts.stop.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await task.stop();
+  await task.destroy();
+  if (running) await running;
+  io.err(logLine({ level: 'info', event: 'schedule-stop' }));
+  return ExitCode.OK;
+}
+
+async function runTick(opts: ScheduleOptions, io: Output): Promise<void> {
+  const started = Date.now();
+  let result: SendResult;
+  try {
+    const settings = opts.loadSettings();
+    // one line per tick: the run's own chatter is reduced to its problems
+    const quiet: Output = { out: () => undefined, err: (line) => io.err(line) };
+    result = await runSend(settings, {
+      posts: [], dryRun: false, includeExisting: false, resendInDoubt: false, showRecipients: false, json: false,
+      waitMs: 0, stop: opts.stop, progress: 'quiet',
+    }, quiet);
+  } catch (err) {
+    const p = problemFromError(err);
+    const busy = err instanceof HeraldError && err.code === ErrorCode.ELOCKED;
+    io.err(logLine({ level: busy ? 'info' : 'error', event: 'tick', outcome: busy ? 'skipped-locked' : 'error', message: formatProblem(p), ms: Date.now() - started }));
+    return;
+  }
+  const t = result.total;
+  io.err(logLine({
+    level: result.code === ExitCode.OK ? 'info' : 'warn', event: 'tick', code: result.code,
+    sent: t?.sent ?? 0, failed: t?.failed ?? 0, deferred: t?.deferred ?? 0, in_doubt: (t?.inDoubt ?? 0) + (result.recoveredInDoubt ?? 0),
+    stopped: result.stoppedBy, ms: Date.now() - started,
+  }));
+}
+
+export function validateSchedule(cron: string, timezone: string, configPath: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeCron = require('node-cron') as typeof import('node-cron');
+  const detail = nodeCron.validateDetailed(cron);
+  if (!detail.valid) {
+    throw new HeraldError(ErrorCode.ECONFIG, `schedule.cron "${cron}" is not a cron expression: ${detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, {
+      location: { file: configPath },
+      hint: 'Use 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/10 * * * *".',
+    });
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new HeraldError(ErrorCode.ECONFIG, `schedule.timezone "${timezone}" is not a time zone`, {
+      location: { file: configPath },
+      hint: 'Use an IANA name such as "UTC" or "Europe/Paris".',
+    });
+  }
+}
