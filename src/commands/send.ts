@@ -42,7 +42,7 @@ export interface SendResult {
   readonly code: number;
   readonly total?: Totals;
   readonly recoveredInDoubt?: number;
-  readonly stoppedBy?: 'signal' | 'deadline';
+  readonly stoppedBy?: 'signal' | 'deadline' | 'cap';
 }
 
 interface PostReport {
@@ -130,8 +130,9 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
       }
     }
     const stoppedBy = opts.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
-    if (budget.remaining <= 0 && work.length) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(reports, problems, opts, io, recovered, stoppedBy);
+    const capped = budget.remaining <= 0 && work.some((post) => record.dueCount(post.id, now(), opts.resendInDoubt) > 0);
+    if (capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
+    return summarise(reports, problems, opts, io, recovered, capped ? 'cap' : stoppedBy);
   } finally {
     deadline.clear();
     await transport?.close();

@@ -32,8 +32,19 @@ describe('a send killed with SIGKILL and run again', () => {
     });
   }
 
-  test.each([30, 150, 280])('killed after %i accepted messages: nobody gets two copies, nobody is skipped silently', async (killAfter) => {
-    server = await startSmtpServer({ dataDelayMs: 15 });
+  // spread over the run; a delay of 0 lands the kill right after the server accepted a message,
+  // a delay lands it while the server holds a message it has not answered yet
+  test.each([
+    [1, 15],
+    [30, 15],
+    [75, 0],
+    [120, 5],
+    [150, 15],
+    [200, 0],
+    [240, 5],
+    [285, 15],
+  ])('killed after %i accepted messages (server delay %i ms): nobody gets two copies, nobody is skipped silently', async (killAfter, dataDelayMs) => {
+    server = await startSmtpServer({ dataDelayMs });
     nl = makeNewsletter({
       config: { smtp: FAST_SMTP },
       posts: { 'old.md': '# Old\n\nold\n' },
