@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sender } from '../render/envelope';
-import { buildMessage, type Recipient } from '../render/message';
+import { compileMessage, personalise } from '../render/compose';
+import type { Recipient } from '../render/message';
 import { fillMessage, type RenderedPost } from '../render/post';
 import { unsubscribeLinks } from '../render/envelope';
 
@@ -21,7 +22,7 @@ export interface PreviewFiles {
 export async function writePreview(previewDir: string, rendered: RenderedPost, sender: Sender, recipient: Recipient): Promise<PreviewFiles> {
   const dir = path.join(previewDir, safeName(rendered.post.id));
   fs.mkdirSync(dir, { recursive: true });
-  const message = await buildMessage(rendered, sender, recipient);
+  const message = personalise(compileMessage(rendered, sender, new Date()), recipient);
   const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: unsubscribeLinks(sender, recipient).visible });
   const html = path.join(dir, 'email.html');
   const eml = path.join(dir, 'message.eml');

@@ -1,6 +1,6 @@
 import type { Subscriber } from '../discover/subscribers';
 import { type Sender, messageIdFor } from '../render/envelope';
-import { buildMessage } from '../render/message';
+import { compileMessage, personalise } from '../render/compose';
 import type { RenderedPost } from '../render/post';
 import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
 import type { Outcome } from './outcome';
@@ -51,6 +51,8 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  */
 export async function deliverPost(rendered: RenderedPost, record: SendRecord, transport: Transport, opts: DeliveryOptions): Promise<DeliverySummary> {
   const postId = rendered.post.id;
+  // the MIME message is assembled once per post; each recipient only adds their own bytes
+  const template = compileMessage(rendered, opts.sender, opts.now());
   const summary: DeliverySummary = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   const settles: Settle[] = [];
   const inflight = new Set<Promise<void>>();
@@ -126,8 +128,7 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
   const start = async (row: DeliveryRow): Promise<void> => {
     let outcome: Outcome;
     try {
-      const subscriber = opts.subscribers.get(row.key)!;
-      const message = await buildMessage(rendered, opts.sender, subscriber);
+      const message = personalise(template, opts.subscribers.get(row.key)!);
       outcome = await transport.send(message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };

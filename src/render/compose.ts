@@ -1,0 +1,135 @@
+import crypto from 'node:crypto';
+import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
+import * as qp from 'nodemailer/lib/qp';
+import { normalizeDomain } from 'nodemailer/lib/shared';
+import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
+import type { OutgoingMessage, Recipient } from './message';
+import type { RenderedPost } from './post';
+import { type RecipientValues, type Segments, escapeHtml } from './template';
+
+/**
+ * The fast path: a post's MIME message assembled once, with only the recipient-dependent bytes
+ * built per subscriber. Every static piece of the HTML and text parts is quoted-printable encoded
+ * once and ends with a soft line break, and so does every personalised value, so joining them
+ * keeps every line within 76 characters and decodes to exactly the slow path's content
+ * (tests compare both with mailparser). Encoding helpers are nodemailer's own.
+ */
+export interface MessageTemplate {
+  readonly postId: string;
+  readonly sender: Sender;
+  /** Headers that are the same for everyone, after the per-recipient ones. */
+  readonly commonHeaders: string;
+  readonly subject: Segments;
+  readonly staticSubject?: string;
+  readonly text: EncodedPart;
+  readonly html: EncodedPart;
+  readonly boundary: string;
+}
+
+interface EncodedPart {
+  readonly head: string;
+  /** Alternating: encoded static text, or a slot to encode per recipient. */
+  readonly pieces: readonly (string | { readonly name: keyof RecipientValues; readonly fallback: string })[];
+  readonly escape: boolean;
+}
+
+const CRLF = '\r\n';
+
+export function compileMessage(rendered: RenderedPost, sender: Sender, date: Date): MessageTemplate {
+  const boundary = `--_herald-${crypto.randomBytes(12).toString('hex')}`;
+  const staticSubject = rendered.subject.parts.every((p) => typeof p === 'string') ? rendered.subject.parts.join('') : undefined;
+  const headers = [
+    header('From', formatAddress(sender.from.name, sender.from.address)),
+    sender.replyTo ? header('Reply-To', formatAddressList(sender.replyTo)) : '',
+    staticSubject !== undefined ? header('Subject', encodeText(staticSubject)) : '',
+    header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
+    header('List-ID', sender.listId),
+    'MIME-Version: 1.0' + CRLF,
+    header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
+  ].join('');
+  return {
+    postId: rendered.post.id,
+    sender,
+    commonHeaders: headers,
+    subject: rendered.subject,
+    staticSubject,
+    boundary,
+    text: encodePart(rendered.text, 'text/plain', false),
+    html: encodePart(rendered.html, 'text/html', true),
+  };
+}
+
+export function personalise(template: MessageTemplate, recipient: Recipient): OutgoingMessage {
+  const links = unsubscribeLinks(template.sender, recipient);
+  const values: RecipientValues = { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible };
+  const messageId = messageIdFor(template.sender, template.postId, recipient.key);
+  let head = header('To', formatAddress(recipient.name, recipient.email));
+  if (template.staticSubject === undefined) head += header('Subject', encodeText(fillPlain(template.subject, values)));
+  head += header('Message-ID', messageId);
+  head += header('List-Unsubscribe', links.header);
+  if (links.oneClick) head += 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' + CRLF;
+  const raw =
+    head +
+    template.commonHeaders +
+    CRLF +
+    `--${template.boundary}${CRLF}${template.text.head}${fillPart(template.text, values)}` +
+    `--${template.boundary}${CRLF}${template.html.head}${fillPart(template.html, values)}` +
+    `--${template.boundary}--${CRLF}`;
+  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: Buffer.from(raw, 'utf8'), smtputf8: recipient.smtputf8 };
+}
+
+function encodePart(segments: Segments, type: string, escape: boolean): EncodedPart {
+  const head = `Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`;
+  const pieces = segments.parts.map((part) => (typeof part === 'string' ? qpChunk(part) : part));
+  return { head, pieces, escape };
+}
+
+function fillPart(part: EncodedPart, values: RecipientValues): string {
+  let out = '';
+  for (const piece of part.pieces) {
+    if (typeof piece === 'string') {
+      out += piece;
+    } else {
+      const value = values[piece.name] || piece.fallback;
+      out += qpChunk(part.escape ? escapeHtml(value) : value);
+    }
+  }
+  return `${out}${CRLF}`;
+}
+
+/** Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined. */
+function qpChunk(text: string): string {
+  if (!text) return '';
+  const encoded = qp.wrap(qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8')), 76);
+  return `${encoded}=${CRLF}`;
+}
+
+function fillPlain(segments: Segments, values: RecipientValues): string {
+  return segments.parts.map((p) => (typeof p === 'string' ? p : values[p.name] || p.fallback)).join('');
+}
+
+function header(name: string, value: string): string {
+  return mimeFuncs.foldLines(`${name}: ${value}`, 76) + CRLF;
+}
+
+function encodeText(value: string): string {
+  return mimeFuncs.encodeWords(value.replace(/[\r\n]+/g, ' '), 'Q', 52);
+}
+
+function formatAddress(name: string, address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = normalizeDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local));
+  const addr = `${local}@${domain}`;
+  if (!name) return addr;
+  let encoded: string;
+  if (/^[\w ]*$/.test(name)) encoded = name;
+  else if (/^[\x20-\x7e]*$/.test(name)) encoded = mimeFuncs.quoteString(name);
+  else encoded = mimeFuncs.encodeWord(name, 'Q', 52);
+  return `${encoded} <${addr}>`;
+}
+
+function formatAddressList(value: string): string {
+  const match = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);
+  return match ? formatAddress((match[1] ?? '').trim(), (match[2] ?? match[3])!) : value;
+}
