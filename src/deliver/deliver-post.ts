@@ -168,6 +168,8 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
     }
     if (inflight.size) {
       await Promise.race(inflight);
+      // let every reply that has already arrived settle first, so one commit records them all
+      await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
     if (!rows.length && !settles.length) {

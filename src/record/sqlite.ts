@@ -97,7 +97,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
   PRIMARY KEY (post_id, email_key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (post_id, state, seq);
-CREATE INDEX IF NOT EXISTS deliveries_by_time ON deliveries (updated_at);
 `;
 
 const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, attempts, message_id AS messageId,
@@ -127,6 +126,9 @@ export class SendRecord {
         db.pragma('journal_mode = WAL');
         // FULL: a claim must be on disk before the message leaves, or a power cut could resend it
         db.pragma('synchronous = FULL');
+        // checkpoint rarely during a run (a checkpoint inside a commit stalls the send loop);
+        // closing the record checkpoints everything
+        db.pragma('wal_autocheckpoint = 20000');
         db.exec(SCHEMA);
       }
       return new SendRecord(db, file, opts.readonly);
@@ -274,23 +276,35 @@ export class SendRecord {
    */
   apply(runId: string, settles: readonly Settle[], claims: readonly Claim[], now: Date, opts: { includeInDoubt: boolean }): boolean[] {
     const stamp = now.toISOString();
-    const settle = this.db.prepare(
-      `UPDATE deliveries SET state = @state, smtp_reply = @reply, updated_at = @stamp, next_attempt_at = @next,
-         sent_at = CASE WHEN @state = 'sent' THEN @stamp ELSE sent_at END
-       WHERE post_id = @postId AND email_key = @key AND state = 'sending' AND run_id = @runId`,
-    );
-    const claimable = opts.includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
-    const claim = this.db.prepare(
-      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = @messageId, run_id = @runId,
-         first_attempt_at = coalesce(first_attempt_at, @stamp), updated_at = @stamp
-       WHERE post_id = @postId AND email_key = @key AND state IN ${claimable}`,
-    );
+    const { settle, claim } = this.statements(opts.includeInDoubt);
     return this.db.transaction(() => {
       for (const s of settles) {
         settle.run({ state: s.state, reply: s.reply.slice(0, 1000), stamp, next: s.nextAttemptAt ?? null, postId: s.postId, key: s.key, runId });
       }
       return claims.map((c) => claim.run({ messageId: c.messageId, runId, stamp, postId: c.postId, key: c.key }).changes === 1);
     })();
+  }
+
+  private readonly prepared = new Map<boolean, { settle: Database.Statement; claim: Database.Statement }>();
+
+  /** The hot path's statements, prepared once per record rather than once per batch. */
+  private statements(includeInDoubt: boolean): { settle: Database.Statement; claim: Database.Statement } {
+    const cached = this.prepared.get(includeInDoubt);
+    if (cached) return cached;
+    const settle = this.db.prepare(
+      `UPDATE deliveries SET state = @state, smtp_reply = @reply, updated_at = @stamp, next_attempt_at = @next,
+         sent_at = CASE WHEN @state = 'sent' THEN @stamp ELSE sent_at END
+       WHERE post_id = @postId AND email_key = @key AND state = 'sending' AND run_id = @runId`,
+    );
+    const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
+    const claim = this.db.prepare(
+      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = @messageId, run_id = @runId,
+         first_attempt_at = coalesce(first_attempt_at, @stamp), updated_at = @stamp
+       WHERE post_id = @postId AND email_key = @key AND state IN ${claimable}`,
+    );
+    const statements = { settle, claim };
+    this.prepared.set(includeInDoubt, statements);
+    return statements;
   }
 
   /** A recipient who left the list after the post was queued receives nothing. */
