@@ -62,7 +62,7 @@ function dueSubscribers(record: SendRecord, post: Post, inputs: Inputs, inDoubt:
 
 export function describeFirstRun(plan: SendPlan, io: Output, dry: boolean): void {
   if (!plan.firstRun || !plan.baseline.length) return;
-  const verb = dry ? 'would be recorded' : 'were recorded';
+  const verb = dry ? 'would be recorded' : plan.baseline.length === 1 ? 'was recorded' : 'were recorded';
   io.err(
     `first run in this folder: ${plural(plan.baseline.length, 'existing post')} ${verb} as already published and not mailed.\n` +
       '  To mail one of them: herald send POST   (its path under posts/ or its slug)\n' +

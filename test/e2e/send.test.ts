@@ -39,7 +39,7 @@ describe('herald send, end to end through the CLI and a real SMTP server', () =>
     nl = newsletter();
     const res = await herald(nl, ['send'], server);
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/first run.*1 existing post were recorded as already published and not mailed/s);
+    expect(res.stderr).toMatch(/first run.*1 existing post was recorded as already published and not mailed/s);
     expect(res.stderr).toContain('herald send --include-existing');
     expect(server.messages).toHaveLength(0);
     const status = JSON.parse((await herald(nl, ['status', '--json'])).stdout);
