@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings, type Settings } from './config/load';
-import { runCheck } from './commands/check';
 import { ExitCode, type Output, processOutput } from './commands/io';
-import { runLog } from './commands/log';
 import { registerPreviewCommand } from './commands/preview-command';
-import { runSchedule } from './commands/schedule';
-import { runSend } from './commands/send';
 import { registerServeCommand } from './commands/serve';
-import { runStatus } from './commands/status';
 import { registerSubscribersCommand } from './commands/subscribers';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from './errors';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
 const STOP_GRACE_MS = 30_000;
+
+/*
+ * Each command's module is loaded when that command runs, so `herald status` or an idle
+ * `herald send` from cron never pays for the SMTP, rendering or scheduling code.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  send: () => require('./commands/send') as typeof import('./commands/send'),
+  status: () => require('./commands/status') as typeof import('./commands/status'),
+  log: () => require('./commands/log') as typeof import('./commands/log'),
+  check: () => require('./commands/check') as typeof import('./commands/check'),
+  schedule: () => require('./commands/schedule') as typeof import('./commands/schedule'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -87,7 +96,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       run(async (command) => {
         const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; wait: number; json?: boolean };
         const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
-        const result = await runSend(settingsFor(command), {
+        const result = await commands.send().runSend(settingsFor(command), {
           posts: command.args,
           dryRun: Boolean(o.dryRun),
           to: o.to,
@@ -109,7 +118,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--now', 'also run once at start-up')
     .action(
       run((command) =>
-        runSchedule({ loadSettings: () => settingsFor(command), stop: stopOnSignals(io, { graceMs: STOP_GRACE_MS }).signal, runNow: Boolean(command.opts().now) }, io),
+        commands.schedule().runSchedule({ loadSettings: () => settingsFor(command), stop: stopOnSignals(io, { graceMs: STOP_GRACE_MS }).signal, runNow: Boolean(command.opts().now) }, io),
       ),
     );
 
@@ -117,7 +126,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .command('status')
     .description('posts and their delivery counts (sent, failed, in doubt, pending)')
     .option('--json', 'print as JSON')
-    .action(run((command) => runStatus(settingsFor(command), { json: Boolean(command.opts().json) }, io)));
+    .action(run((command) => commands.status().runStatus(settingsFor(command), { json: Boolean(command.opts().json) }, io)));
 
   program
     .command('log')
@@ -129,7 +138,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .action(
       run((command) => {
         const o = command.opts() as { post?: string; state?: string; limit: number; json?: boolean };
-        return runLog(settingsFor(command), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) }, io);
+        return commands.log().runLog(settingsFor(command), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) }, io);
       }),
     );
 
@@ -138,7 +147,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .description('validate settings, posts, templates and subscribers, and verify the SMTP connection')
     .option('--no-smtp', 'do not connect to the SMTP server')
     .option('--json', 'print as JSON')
-    .action(run((command) => runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json) }, io)));
+    .action(run((command) => commands.check().runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json) }, io)));
 
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);

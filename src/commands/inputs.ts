@@ -1,13 +1,17 @@
 import type { Settings } from '../config/load';
-import { discoverPosts, type Post } from '../discover/posts';
+import { type DiscoverOptions, discoverPosts, type Post } from '../discover/posts';
 import { discoverSubscribers, type Subscriber } from '../discover/subscribers';
 import type { Problem } from '../errors';
-import type { SendRecord } from '../record/sqlite';
 import type { RecordView } from '../plan/plan';
+import type { SendRecord } from '../record/sqlite';
 
-/** The folder as read at the start of a command: posts, subscribers and every problem found. */
-export interface Inputs {
+export interface PostInputs {
   readonly posts: readonly Post[];
+  readonly problems: readonly Problem[];
+}
+
+/** The subscriber files as read now: merged, validated, with every problem found. */
+export interface SubscriberInputs {
   readonly subscribers: readonly Subscriber[];
   readonly subscriberMap: ReadonlyMap<string, Subscriber>;
   /** A subscriber file could not be read as a whole: the audience cannot be trusted for sending. */
@@ -15,19 +19,33 @@ export interface Inputs {
   readonly problems: readonly Problem[];
 }
 
-export function readInputs(settings: Settings): Inputs {
-  const posts = discoverPosts(settings.postsDir);
+/** Posts and subscribers together, for commands that always need both. */
+export interface Inputs extends SubscriberInputs {
+  readonly posts: readonly Post[];
+}
+
+export function readPosts(settings: Settings, opts: DiscoverOptions = {}): PostInputs {
+  return discoverPosts(settings.postsDir, opts);
+}
+
+export function readSubscribers(settings: Settings): SubscriberInputs {
   const subs = discoverSubscribers(settings.subscribersDir);
   return {
-    posts: posts.posts,
     subscribers: subs.subscribers,
     subscriberMap: new Map(subs.subscribers.map((s) => [s.key, s])),
     subscriberFileBroken: subs.brokenFiles.length > 0,
-    problems: [...posts.problems, ...subs.problems],
+    problems: subs.problems,
   };
 }
 
+export function readInputs(settings: Settings): Inputs {
+  const posts = readPosts(settings);
+  const subscribers = readSubscribers(settings);
+  return { ...subscribers, posts: posts.posts, problems: [...posts.problems, ...subscribers.problems] };
+}
+
+/** The record reduced to what planning needs; cheap even with millions of delivery rows. */
 export function recordView(record: SendRecord | undefined): RecordView {
   if (!record) return { initialized: false, posts: new Map(), counts: new Map() };
-  return { initialized: record.isInitialized(), posts: record.posts(), counts: record.counts() };
+  return { initialized: record.isInitialized(), posts: record.posts(), counts: record.openCounts() };
 }

@@ -4,16 +4,16 @@ import { deliverPost, type DeliverySummary } from '../deliver/deliver-post';
 import { isMailboxGone } from '../deliver/outcome';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import type { Transport } from '../deliver/transport';
+import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem, problem, problemFromError } from '../errors';
-import { planSend } from '../plan/plan';
+import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { renderPost, type RenderedPost } from '../render/post';
 import { RunLock } from '../record/lock';
-import { SendRecord } from '../record/sqlite';
-import { addSuppressions } from '../subscribers/suppression';
+import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
-import { readInputs, recordView, type Inputs } from './inputs';
+import { readPosts, readSubscribers, recordView } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
 import { createProgress } from './progress';
 import { testSend } from './test-send';
@@ -54,20 +54,26 @@ interface PostReport {
 
 export async function runSend(settings: Settings, opts: SendOptions, io: Output): Promise<SendResult> {
   const now = opts.now ?? (() => new Date());
-  const inputs = readInputs(settings);
-  reportProblems(io, inputs.problems);
-  if (opts.to) return testSend(settings, inputs, opts, io, now);
-  if (opts.dryRun) return dryRun(settings, inputs, opts, io, now);
-  return realSend(settings, inputs, opts, io, now);
+  if (!opts.to && !opts.dryRun) return realSend(settings, opts, io, now);
+  const posts = readPosts(settings);
+  reportProblems(io, posts.problems);
+  if (opts.to) return testSend(settings, posts, opts, io, now);
+  const subscribers = readSubscribers(settings);
+  reportProblems(io, subscribers.problems);
+  return dryRun(settings, { ...subscribers, posts: posts.posts, problems: [...posts.problems, ...subscribers.problems] }, opts, io, now);
 }
 
-async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
+/**
+ * Subscribers are read only when there is something to send: an idle run (the usual cron tick)
+ * touches the posts, the lock and a small index of the record, and nothing else.
+ */
+async function realSend(settings: Settings, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
   const sender = resolveSender(settings, { requireSecret: true });
   const lock = RunLock.acquire(settings.stateDir, { waitMs: opts.waitMs, command: 'send' });
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([opts.stop, deadline.signal]);
-  const problems: Problem[] = [...inputs.problems];
+  const problems: Problem[] = [];
   const reports: PostReport[] = [];
   let transport: Transport | undefined = opts.transport;
   let recovered = 0;
@@ -75,15 +81,25 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
     recovered = recoverInterrupted(record, io, now());
     const expired = record.expireDeferred(now(), settings.deferral.giveUpAfterHours * 3_600_000);
     if (expired) io.err(`${plural(expired, 'deferred recipient')} failed: still refused after ${settings.deferral.giveUpAfterHours} h.`);
-    const audience = new Map(inputs.subscriberMap);
-    suppressGoneMailboxes(record, settings, audience);
-    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const view = recordView(record);
+    const posts = readPosts(settings, { unchanged: opts.posts.length ? undefined : unchangedKnownPost(record, view, opts.resendInDoubt) });
+    reportProblems(io, posts.problems);
+    problems.push(...posts.problems);
+    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());
     describeFirstRun(plan, io, false);
+    rememberFiles(record, settings, posts.posts, view, plan.fresh);
     const work = [...plan.fresh, ...plan.resume];
-    if (work.length && inputs.subscriberFileBroken) {
+    const inputs = work.length ? readSubscribers(settings) : undefined;
+    if (inputs) {
+      reportProblems(io, inputs.problems);
+      problems.push(...inputs.problems);
+    }
+    const audience = new Map(inputs?.subscriberMap);
+    if (work.length) suppressGoneMailboxes(record, settings, audience);
+    if (inputs?.subscriberFileBroken) {
       throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file could not be read, so nothing is sent (the list would be incomplete)', {
         hint: 'Fix the file named above, then run herald send again.',
       });
@@ -103,7 +119,11 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
         continue;
       }
       reportProblems(io, rendered.warnings);
-      if (plan.fresh.includes(post)) record.queuePost(post, audienceList(inputs.subscribers, audience), now());
+      if (plan.fresh.includes(post)) {
+        record.queuePost(post, audienceList(inputs!.subscribers, audience), now());
+        const stamp = fileStamp(settings.postsDir, post);
+        if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
+      }
       progress.start(post, record.dueCount(post.id, now(), opts.resendInDoubt));
       const result = await deliverPost(rendered, record, transport!, {
         runId,
@@ -141,6 +161,31 @@ async function realSend(settings: Settings, inputs: Inputs, opts: SendOptions, i
   }
 }
 
+/**
+ * A file the record has seen with the same size and modification time, whose post has nothing
+ * left to send, is not read again: its identity is known and nothing about it can change a send.
+ */
+function unchangedKnownPost(record: SendRecord, view: RecordView, resendInDoubt: boolean): DiscoverOptions['unchanged'] {
+  const stamps = record.fileStamps();
+  return (file, stat) => {
+    const known = stamps.get(file);
+    if (!known || known.size !== stat.size || known.mtimeMs !== Math.floor(stat.mtimeMs)) return undefined;
+    const open = view.counts.get(known.id);
+    if (open && open.pending + open.sending + open.deferred + (resendInDoubt ? open.in_doubt : 0) > 0) return undefined;
+    return known.id;
+  };
+}
+
+/** Stamps the files of every post the record now knows (except those about to be queued, which are stamped then). */
+function rememberFiles(record: SendRecord, settings: Settings, posts: readonly Post[], view: RecordView, fresh: readonly Post[]): void {
+  const known = new Set([...view.posts.keys(), ...record.posts().keys()]);
+  const stamps = posts
+    .filter((p) => known.has(p.id) && !fresh.includes(p))
+    .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.postsDir, p) }))
+    .filter((s): s is { id: string; file: string; stamp: FileStamp } => s.stamp !== undefined);
+  if (stamps.length) record.stampFiles(stamps);
+}
+
 /** Recipients a dead run left between "handed to SMTP" and "recorded" become in doubt, loudly. */
 function recoverInterrupted(record: SendRecord, io: Output, now: Date): number {
   const interrupted = record.recoverInterrupted(now);
@@ -162,6 +207,8 @@ function recoverInterrupted(record: SendRecord, io: Output, now: Date): number {
 function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience: Map<string, Subscriber>): void {
   const gone = record.failures().filter((f) => isMailboxGone(f.reply));
   if (!gone.length) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { addSuppressions } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
   addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
   for (const f of gone) audience.delete(f.email.toLowerCase());
 }

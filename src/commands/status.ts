@@ -1,7 +1,7 @@
 import type { Settings } from '../config/load';
 import { postStatus } from '../plan/plan';
 import { emptyCounts, SendRecord, type DeliveryState } from '../record/sqlite';
-import { readInputs, recordView } from './inputs';
+import { readPosts, readSubscribers, recordView } from './inputs';
 import { ExitCode, type Output, reportProblems } from './io';
 
 interface StatusRow {
@@ -14,17 +14,18 @@ interface StatusRow {
 
 /** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
 export function runStatus(settings: Settings, opts: { json: boolean }, io: Output): number {
-  const inputs = readInputs(settings);
+  const inputs = { ...readPosts(settings), subscribers: readSubscribers(settings).subscribers };
   reportProblems(io, inputs.problems);
   const record = SendRecord.open(settings.stateDir, { readonly: true });
   try {
     const view = recordView(record);
+    const allCounts = record?.counts() ?? new Map<string, Readonly<Record<DeliveryState, number>>>();
     const now = new Date();
     const rows: StatusRow[] = [];
     const onDisk = new Set<string>();
     for (const post of inputs.posts) {
       onDisk.add(post.id);
-      const counts = view.counts.get(post.id) ?? emptyCounts();
+      const counts = allCounts.get(post.id) ?? emptyCounts();
       let status: string = postStatus(post, view, now);
       if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
       if (status === 'queued') status = deliveryStatus(counts);
@@ -32,7 +33,7 @@ export function runStatus(settings: Settings, opts: { json: boolean }, io: Outpu
     }
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
-      const counts = view.counts.get(known.id) ?? emptyCounts();
+      const counts = allCounts.get(known.id) ?? emptyCounts();
       rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts });
     }
     if (opts.json) {

@@ -6,12 +6,12 @@ import { planSend } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { buildMessage } from '../render/message';
 import { renderPost } from '../render/post';
-import type { Inputs } from './inputs';
+import type { PostInputs } from './inputs';
 import { ExitCode, type Output, reportProblems } from './io';
 import type { SendOptions, SendResult } from './send';
 
 /** `herald send POST --to ADDRESS`: one marked copy to one address, outside the record. */
-export async function testSend(settings: Settings, inputs: Inputs, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
+export async function testSend(settings: Settings, inputs: PostInputs, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
   if (opts.posts.length !== 1) {
     throw new HeraldError(ErrorCode.EUSAGE, '--to sends one post: name exactly one', { hint: 'For example: herald send posts/hello.md --to me@example.com' });
   }

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
 import type { OutgoingMessage } from '../render/message';
@@ -212,7 +212,9 @@ export class SmtpPool implements Transport {
   }
 
   private connect(): Promise<Session> {
-    const conn = new SMTPConnection({
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Connection = require('nodemailer/lib/smtp-connection') as typeof SMTPConnection;
+    const conn = new Connection({
       host: this.target.host,
       port: this.target.port,
       secure: this.target.secure,

@@ -1,5 +1,4 @@
 /** Coercions from loosely typed front-matter values to the fields herald uses. */
-import { TomlDate } from 'smol-toml';
 
 export function pickString(meta: Readonly<Record<string, unknown>>, ...keys: string[]): string | undefined {
   for (const key of keys) {
@@ -36,7 +35,7 @@ export function parsePostDate(value: unknown): Date | undefined {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new Error('is not a valid date');
     // a TOML date or date-time without a zone means local time, like a YAML or Pelican one
-    if (value instanceof TomlDate && value.isLocal()) return parsePostDate(value.toISOString().replace(/Z$/, ''));
+    if (isLocalTomlDate(value)) return parsePostDate(value.toISOString().replace(/Z$/, ''));
     return new Date(value.getTime());
   }
   const text = String(value).trim();
@@ -58,4 +57,10 @@ function localDate(text: string, y: number, mo: number, d: number, h: number, mi
   const exact = date.getFullYear() === y && date.getMonth() === mo - 1 && date.getDate() === d && date.getHours() === h && date.getMinutes() === mi;
   if (!exact || s > 59) throw new Error(`"${text}" is not a valid date`);
   return date;
+}
+
+/** smol-toml's TomlDate, recognised without loading the TOML parser. */
+function isLocalTomlDate(value: Date): boolean {
+  const isLocal = (value as Date & { isLocal?: () => boolean }).isLocal;
+  return typeof isLocal === 'function' && isLocal.call(value);
 }

@@ -1,5 +1,3 @@
-import { parse as parseToml, TomlError } from 'smol-toml';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ErrorCode, HeraldError } from '../errors';
 
 /** Metadata keys recognised in Pelican / MultiMarkdown style `Key: Value` headers. */
@@ -53,7 +51,10 @@ function fenced(lines: string[], close: RegExp, format: 'yaml' | 'toml', file: s
   return { format, meta, body: lines.slice(end + 1).join('\n'), bodyLine: end + 2 };
 }
 
+// the parsers load on first use: most folders use one front-matter format, some none
+/* eslint-disable @typescript-eslint/no-require-imports */
 function parseYamlBlock(source: string, file: string): Record<string, unknown> {
+  const { parse: parseYaml, YAMLParseError } = require('yaml') as typeof import('yaml');
   let value: unknown;
   try {
     value = parseYaml(source, { schema: 'core', maxAliasCount: 50, uniqueKeys: false, logLevel: 'error' });
@@ -68,6 +69,7 @@ function parseYamlBlock(source: string, file: string): Record<string, unknown> {
 }
 
 function parseTomlBlock(source: string, file: string): Record<string, unknown> {
+  const { parse: parseToml, TomlError } = require('smol-toml') as typeof import('smol-toml');
   try {
     return asRecord(parseToml(source), file);
   } catch (err) {
@@ -79,6 +81,8 @@ function parseTomlBlock(source: string, file: string): Record<string, unknown> {
     });
   }
 }
+
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function asRecord(value: unknown, file: string): Record<string, unknown> {
   if (value === null || value === undefined) return {};

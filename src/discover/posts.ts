@@ -32,23 +32,47 @@ export interface Post {
 export interface DiscoveredPosts {
   readonly posts: readonly Post[];
   readonly problems: readonly Problem[];
+  /** Files left unread because the record has seen them exactly as they are (see `unchanged`). */
+  readonly unchanged?: readonly { readonly file: string; readonly id: string }[];
+}
+
+export interface DiscoverOptions {
+  /**
+   * Returns the identity the record knows for a file whose path, size and modification time are
+   * unchanged, so an idle run does not parse hundreds of old posts; undefined reads the file.
+   */
+  readonly unchanged?: (file: string, stat: { readonly size: number; readonly mtimeMs: number }) => string | undefined;
 }
 
 const JEKYLL_NAME = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
 
 /** Reads every markdown file under posts/ (any depth). One bad post never hides the others. */
-export function discoverPosts(postsDir: string): DiscoveredPosts {
+export function discoverPosts(postsDir: string, opts: DiscoverOptions = {}): DiscoveredPosts {
   const posts: Post[] = [];
   const problems: Problem[] = [];
+  const unchanged: { file: string; id: string }[] = [];
   for (const file of listMarkdownFiles(postsDir)) {
     const rel = path.relative(postsDir, file).split(path.sep).join('/');
     try {
-      posts.push(readPost(file, rel));
+      const known = opts.unchanged?.(`posts/${rel}`, fs.statSync(file));
+      if (known !== undefined) unchanged.push({ file: `posts/${rel}`, id: known });
+      else posts.push(readPost(file, rel));
     } catch (err) {
       problems.push(problemFromError(err));
     }
   }
-  return rejectDuplicateIds(posts, problems);
+  const result = rejectDuplicateIds(posts, problems, unchanged);
+  return opts.unchanged ? { ...result, unchanged } : result;
+}
+
+/** A post file's identity on disk: what the record compares to skip re-reading it. */
+export function fileStamp(postsDir: string, post: Pick<Post, 'file'>): { size: number; mtimeMs: number } | undefined {
+  try {
+    const stat = fs.statSync(path.join(postsDir, post.file.replace(/^posts\//, '')));
+    return { size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Files and folders starting with "." or "_" are skipped (editor files, Hugo's _index.md, Jekyll's _drafts). */
@@ -164,9 +188,14 @@ function metaLine(text: string, split: { format: FrontMatterFormat; bodyLine: nu
   return index >= 0 ? index + 1 : undefined;
 }
 
-function rejectDuplicateIds(posts: Post[], problems: Problem[]): DiscoveredPosts {
+function rejectDuplicateIds(posts: Post[], problems: Problem[], unchanged: readonly { file: string; id: string }[] = []): DiscoveredPosts {
   const byId = new Map<string, Post[]>();
   for (const post of posts) byId.set(post.id, [...(byId.get(post.id) ?? []), post]);
+  // an unread file still holds its identity: a new file claiming it is a duplicate
+  for (const known of unchanged) {
+    const clash = byId.get(known.id);
+    if (clash) byId.set(known.id, [...clash, { id: known.id, file: known.file } as Post]);
+  }
   const unique: Post[] = [];
   for (const [id, group] of byId) {
     if (group.length === 1) {
@@ -174,6 +203,7 @@ function rejectDuplicateIds(posts: Post[], problems: Problem[]): DiscoveredPosts
       continue;
     }
     for (const post of group) {
+      if (unchanged.some((u) => u.file === post.file)) continue;
       const others = group.filter((p) => p !== post).map((p) => p.file).join(', ');
       problems.push(
         problem(ErrorCode.EPOST, `has the identity "${id}", as does ${others}; neither is sent`, { file: post.file }, 'Give one of them a different slug.'),

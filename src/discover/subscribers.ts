@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { ErrorCode, type Problem, problem, warning } from '../errors';
 import { checkAddress } from './address';
 
@@ -84,6 +83,8 @@ export interface ParsedCsv {
 export function parseSubscriberCsv(text: string, file: string): ParsedCsv {
   const result: ParsedCsv = { broken: false, rows: [], excluded: new Set(), problems: [] };
   let records: { record: string[]; info: { lines: number } }[];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
   try {
     records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
   } catch (err) {

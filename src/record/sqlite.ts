@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS posts (
   first_seen_at TEXT NOT NULL,
   disposition TEXT NOT NULL CHECK (disposition IN ('baseline', 'queued')),
   queued_at TEXT,
-  recipients INTEGER NOT NULL DEFAULT 0
+  recipients INTEGER NOT NULL DEFAULT 0,
+  file_size INTEGER,
+  file_mtime_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS deliveries (
   post_id TEXT NOT NULL REFERENCES posts(id),
@@ -97,6 +99,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   PRIMARY KEY (post_id, email_key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (post_id, state, seq);
+-- only the rows still in play: "does any post have work left?" stays cheap with millions of rows
+CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (post_id, state) WHERE state IN ('pending', 'sending', 'deferred', 'in_doubt');
 `;
 
 const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, attempts, message_id AS messageId,
@@ -130,6 +134,7 @@ export class SendRecord {
         // closing the record checkpoints everything
         db.pragma('wal_autocheckpoint = 20000');
         db.exec(SCHEMA);
+        migrate(db);
       }
       return new SendRecord(db, file, opts.readonly);
     } catch (err) {
@@ -173,6 +178,22 @@ export class SendRecord {
         `INSERT OR IGNORE INTO posts (id, file, title, first_seen_at, disposition) VALUES (?, ?, ?, ?, 'baseline')`,
       );
       for (const post of baseline) insert.run(post.id, post.file, post.title, stamp);
+    })();
+  }
+
+  /** Size and modification time of each known post's file when the record last read it, by file. */
+  fileStamps(): Map<string, FileStamp & { readonly id: string }> {
+    const rows = this.db
+      .prepare('SELECT id, file, file_size AS size, file_mtime_ms AS mtimeMs FROM posts WHERE file_size IS NOT NULL AND file_mtime_ms IS NOT NULL')
+      .all() as { id: string; file: string; size: number; mtimeMs: number }[];
+    return new Map(rows.map((r) => [r.file, { id: r.id, size: r.size, mtimeMs: r.mtimeMs }]));
+  }
+
+  /** Remembers how a known post's file looked, so the next run can skip reading it. */
+  stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp }[]): void {
+    const update = this.db.prepare('UPDATE posts SET file = ?, file_size = ?, file_mtime_ms = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const s of stamps) update.run(s.file, s.stamp.size, s.stamp.mtimeMs, s.id);
     })();
   }
 
@@ -316,8 +337,18 @@ export class SendRecord {
       .run(reason, now.toISOString(), postId, key);
   }
 
+  /** Counts of every state, per post (for status; reads every row). */
   counts(): Map<string, StateCounts> {
-    const rows = this.db.prepare('SELECT post_id AS postId, state, count(*) AS n FROM deliveries GROUP BY post_id, state').all() as {
+    return this.countsWhere('');
+  }
+
+  /** Counts of the states still in play only, per post: what planning needs, from a small index. */
+  openCounts(): Map<string, StateCounts> {
+    return this.countsWhere(`WHERE state IN ('pending', 'sending', 'deferred', 'in_doubt')`);
+  }
+
+  private countsWhere(where: string): Map<string, StateCounts> {
+    const rows = this.db.prepare(`SELECT post_id AS postId, state, count(*) AS n FROM deliveries ${where} GROUP BY post_id, state`).all() as {
       postId: string;
       state: DeliveryState;
       n: number;
@@ -346,6 +377,18 @@ export class SendRecord {
       ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
     return this.db.prepare(sql).all(...args, filter.limit) as DeliveryRow[];
   }
+}
+
+/** Columns added after the first release of the schema, for records created before them. */
+function migrate(db: Database.Database): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(posts)').all() as { name: string }[]).map((c) => c.name));
+  if (!columns.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
+  if (!columns.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
+}
+
+export interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
 export function emptyCounts(): Record<DeliveryState, number> {

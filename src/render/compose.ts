@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import * as mimeFuncs from 'nodemailer/lib/mime-funcs';
-import * as qp from 'nodemailer/lib/qp';
-import { normalizeDomain } from 'nodemailer/lib/shared';
+import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
+import type * as Qp from 'nodemailer/lib/qp';
+import type * as Shared from 'nodemailer/lib/shared';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import type { OutgoingMessage, Recipient } from './message';
 import type { RenderedPost } from './post';
@@ -34,6 +34,24 @@ interface EncodedPart {
 }
 
 const CRLF = '\r\n';
+
+interface Encoders {
+  readonly mimeFuncs: typeof MimeFuncs;
+  readonly qp: typeof Qp;
+  readonly normalizeDomain: typeof Shared.normalizeDomain;
+}
+let encoders: Encoders | undefined;
+/** nodemailer's encoders, loaded when the first message is composed rather than at start-up. */
+function lib(): Encoders {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  encoders ??= {
+    mimeFuncs: require('nodemailer/lib/mime-funcs') as typeof MimeFuncs,
+    qp: require('nodemailer/lib/qp') as typeof Qp,
+    normalizeDomain: (require('nodemailer/lib/shared') as typeof Shared).normalizeDomain,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return encoders;
+}
 
 export function compileMessage(rendered: RenderedPost, sender: Sender, date: Date): MessageTemplate {
   const boundary = `--_herald-${crypto.randomBytes(12).toString('hex')}`;
@@ -100,7 +118,7 @@ function fillPart(part: EncodedPart, values: RecipientValues): string {
 /** Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined. */
 function qpChunk(text: string): string {
   if (!text) return '';
-  const encoded = qp.wrap(qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8')), 76);
+  const encoded = lib().qp.wrap(lib().qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8')), 76);
   return `${encoded}=${CRLF}`;
 }
 
@@ -109,23 +127,23 @@ function fillPlain(segments: Segments, values: RecipientValues): string {
 }
 
 function header(name: string, value: string): string {
-  return mimeFuncs.foldLines(`${name}: ${value}`, 76) + CRLF;
+  return lib().mimeFuncs.foldLines(`${name}: ${value}`, 76) + CRLF;
 }
 
 function encodeText(value: string): string {
-  return mimeFuncs.encodeWords(value.replace(/[\r\n]+/g, ' '), 'Q', 52);
+  return lib().mimeFuncs.encodeWords(value.replace(/[\r\n]+/g, ' '), 'Q', 52);
 }
 
 function formatAddress(name: string, address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, at);
-  const domain = normalizeDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local));
+  const domain = lib().normalizeDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local));
   const addr = `${local}@${domain}`;
   if (!name) return addr;
   let encoded: string;
   if (/^[\w ]*$/.test(name)) encoded = name;
-  else if (/^[\x20-\x7e]*$/.test(name)) encoded = mimeFuncs.quoteString(name);
-  else encoded = mimeFuncs.encodeWord(name, 'Q', 52);
+  else if (/^[\x20-\x7e]*$/.test(name)) encoded = lib().mimeFuncs.quoteString(name);
+  else encoded = lib().mimeFuncs.encodeWord(name, 'Q', 52);
   return `${encoded} <${addr}>`;
 }
 

@@ -1,5 +1,4 @@
-import { Marked } from 'marked';
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
 
 /**
  * Markdown to the HTML that goes into an email. marked does not sanitise, so its output goes
@@ -8,9 +7,14 @@ import sanitizeHtml from 'sanitize-html';
  * an email has no page to be relative to.
  */
 export function markdownToHtml(markdown: string, baseUrl: string): string {
+  // loaded on first use: an idle run renders nothing and should not pay for them
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Marked } = require('marked') as typeof import('marked');
+  const sanitize = require('sanitize-html') as typeof sanitizeHtml;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const marked = new Marked({ gfm: true, breaks: false, async: false });
   const raw = marked.parse(markdown) as string;
-  return sanitizeHtml(raw, sanitizeOptions(baseUrl));
+  return sanitize(raw, sanitizeOptions(baseUrl));
 }
 
 const ALLOWED_TAGS = [

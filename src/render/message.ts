@@ -1,4 +1,4 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
+import type MailComposer from 'nodemailer/lib/mail-composer';
 import type { Subscriber } from '../discover/subscribers';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { type RenderedPost, fillMessage } from './post';
@@ -31,7 +31,9 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
     'List-Unsubscribe': links.header,
   };
   if (links.oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-  const composer = new MailComposer({
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Composer = require('nodemailer/lib/mail-composer') as typeof MailComposer;
+  const composer = new Composer({
     from: sender.from,
     to: { name: recipient.name, address: recipient.email },
     replyTo: sender.replyTo,

@@ -1,7 +1,7 @@
-import { convert } from 'html-to-text';
-
 /** The plain-text alternative of a post's body, made once per post. */
 export function htmlToPlainText(html: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { convert } = require('html-to-text') as typeof import('html-to-text');
   return convert(html, {
     wordwrap: 76,
     selectors: [

@@ -260,6 +260,24 @@ describe('herald send, end to end through the CLI and a real SMTP server', () =>
     expect(Math.max(...copiesByRecipient(server).values())).toBe(1);
   });
 
+  test('editing a post after it was sent does not send it again; a new file claiming its identity is refused', async () => {
+    server = await startSmtpServer();
+    nl = newsletter();
+    await herald(nl, ['send'], server);
+    nl.write('posts/new.md', '---\ntitle: Once\nslug: once\n---\nfirst version\n');
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    expect(server.messages).toHaveLength(3);
+    nl.write('posts/new.md', '---\ntitle: Once (fixed typo)\nslug: once\n---\nsecond version, longer\n');
+    nl.write('posts/old.md', '---\ntitle: An old post, edited\ndate: 2020-01-01\n---\nFrom before herald, edited.\n');
+    const edited = await herald(nl, ['send'], server);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain('nothing to send');
+    nl.write('posts/copy.md', '---\ntitle: Copy\nslug: once\n---\nsame identity\n');
+    const dup = await herald(nl, ['send'], server);
+    expect(dup.stderr).toMatch(/posts\/copy\.md: has the identity "once", as does posts\/new\.md/);
+    expect(server.messages).toHaveLength(3);
+  });
+
   test('herald check validates the folder and verifies the SMTP login', async () => {
     server = await startSmtpServer({ auth: { user: 'herald', pass: 'pw' } });
     nl = newsletter();
