@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { loadSettings, type Settings } from './config/load';
-import { ExitCode, type Output, processOutput } from './commands/io';
+import { ExitCode, type Output, processOutput, runAction } from './commands/io';
 import { registerPreviewCommand } from './commands/preview-command';
 import { registerServeCommand } from './commands/serve';
 import { registerSubscribersCommand } from './commands/subscribers';
-import { ErrorCode, HeraldError, formatProblem, problemFromError } from './errors';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
 const STOP_GRACE_MS = 30_000;
@@ -35,13 +34,6 @@ function settingsFor(command: Command): Settings {
   return loadSettings(root, process.env);
 }
 
-function exitCodeFor(err: unknown): number {
-  if (err instanceof HeraldError) {
-    if (err.code === ErrorCode.ECONFIG || err.code === ErrorCode.EUSAGE) return ExitCode.USAGE;
-    if (err.code === ErrorCode.ELOCKED) return ExitCode.TEMPFAIL;
-  }
-  return ExitCode.FAILED;
-}
 
 /** Stops taking new recipients on the first signal; a second one (or the grace period) ends the process. */
 function stopOnSignals(io: Output, opts: { graceMs: number } = { graceMs: STOP_GRACE_MS }): AbortController {
@@ -68,18 +60,11 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .description('Send markdown posts as email newsletters, exactly once per subscriber.')
     .option('--root <dir>', 'the newsletter folder (default: the working directory)')
     .showHelpAfterError()
+    // set before the subcommands are added, so they inherit it: option errors exit 2, not 1
+    .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
 
-  const run = (action: (command: Command) => Promise<number> | number) =>
-    async (...args: unknown[]): Promise<void> => {
-      const command = args[args.length - 1] as Command;
-      try {
-        setExit(await action(command));
-      } catch (err) {
-        io.err(formatProblem(problemFromError(err)));
-        setExit(exitCodeFor(err));
-      }
-    };
+  const run = (action: (command: Command) => Promise<number> | number) => runAction(io, setExit, action);
 
   program
     .command('send')
@@ -90,11 +75,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
     .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
     .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
+    .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
     .option('--wait <seconds>', 'wait this long for another running herald to finish', positiveInt, 0)
     .option('--json', 'print the summary as JSON')
     .action(
       run(async (command) => {
-        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; wait: number; json?: boolean };
+        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
         const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
         const result = await commands.send().runSend(settingsFor(command), {
           posts: command.args,
@@ -103,6 +89,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           includeExisting: Boolean(o.includeExisting),
           resendInDoubt: Boolean(o.resendInDoubt),
           showRecipients: Boolean(o.showRecipients),
+          screenshots: Boolean(o.screenshots),
           json: Boolean(o.json),
           waitMs: o.wait * 1000,
           stop: stop.signal,
@@ -146,8 +133,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .command('check')
     .description('validate settings, posts, templates and subscribers, and verify the SMTP connection')
     .option('--no-smtp', 'do not connect to the SMTP server')
+    .option('--spam <post>', 'also run the post\'s email through SpamAssassin (local rules) and lint it')
     .option('--json', 'print as JSON')
-    .action(run((command) => commands.check().runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json) }, io)));
+    .action(run((command) => commands.check().runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined }, io)));
 
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);
@@ -161,7 +149,6 @@ async function main(): Promise<void> {
   const program = buildProgram(io, (c) => {
     code = c;
   });
-  program.exitOverride();
   try {
     await program.parseAsync(process.argv);
   } catch (err) {

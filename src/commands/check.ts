@@ -9,7 +9,7 @@ import { readInputs } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
 
 /** Validates everything a send depends on, and proves the SMTP settings by logging in. */
-export async function runCheck(settings: Settings, opts: { smtp: boolean; json: boolean }, io: Output): Promise<number> {
+export async function runCheck(settings: Settings, opts: { smtp: boolean; json: boolean; spam?: string }, io: Output): Promise<number> {
   const inputs = readInputs(settings);
   const problems: Problem[] = [...inputs.problems];
   try {
@@ -27,6 +27,11 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
     } catch (err) {
       problems.push(problemFromError(err));
     }
+  }
+  if (opts.spam) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { checkSpam } = require('./spam-check') as typeof import('./spam-check');
+    problems.push(...(await checkSpam(settings, opts.spam, inputs.subscribers[0], io)));
   }
   let smtp = 'not checked';
   if (opts.smtp) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
-import { type Problem, problemFromError } from '../errors';
+import { ErrorCode, type Problem, problem, problemFromError } from '../errors';
 import { planSend, type SendPlan } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { renderPost, type RenderedPost } from '../render/post';
@@ -45,6 +45,7 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
         io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
         if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
       }
+      if (opts.screenshots) problems.push(...(await screenshots(settings, files.html, files.dir, io)));
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
     else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : 'nothing to send: no new posts.');
@@ -53,6 +54,16 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
   } finally {
     record?.close();
   }
+}
+
+async function screenshots(settings: Settings, html: string, dir: string, io: Output): Promise<Problem[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { screenshotEmail, siteFiles } = require('../preview/screenshot') as typeof import('../preview/screenshot');
+  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(settings.siteUrl, [settings.postsDir, settings.root]) });
+  if ('unavailable' in shot) return [problem(ErrorCode.EUSAGE, `no screenshots: Chromium was not found; ${shot.unavailable}`)];
+  for (const file of shot.files) io.out(`  screenshot: ${path.relative(process.cwd(), file) || file}`);
+  if (shot.overflowAt375) io.err('warning: the email is wider than a 375 px phone screen (it scrolls sideways)');
+  return [];
 }
 
 function dueSubscribers(record: SendRecord, post: Post, inputs: Inputs, inDoubt: boolean, now: Date): Inputs['subscribers'] {

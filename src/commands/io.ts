@@ -1,4 +1,5 @@
-import { type Problem, formatProblem } from '../errors';
+import type { Command } from 'commander';
+import { ErrorCode, HeraldError, type Problem, formatProblem, problemFromError } from '../errors';
 
 /** Exit codes shared by every command (75 is sysexits' EX_TEMPFAIL: try again later). */
 export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, TEMPFAIL: 75 } as const;
@@ -25,4 +26,26 @@ export const hasErrors = (problems: readonly Problem[]): boolean => problems.som
 
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/** The exit code for an error a command throws: settings and usage errors 2, a held lock 75, the rest 1. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof HeraldError) {
+    if (err.code === ErrorCode.ECONFIG || err.code === ErrorCode.EUSAGE) return ExitCode.USAGE;
+    if (err.code === ErrorCode.ELOCKED) return ExitCode.TEMPFAIL;
+  }
+  return ExitCode.FAILED;
+}
+
+/** Wraps a command action: its result is the exit code; an error is printed once, for the user. */
+export function runAction(io: Output, setExit: (code: number) => void, action: (command: Command) => Promise<number> | number) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    try {
+      setExit(await action(command));
+    } catch (err) {
+      io.err(formatProblem(problemFromError(err)));
+      setExit(exitCodeFor(err));
+    }
+  };
 }

@@ -25,6 +25,8 @@ export interface SendOptions {
   readonly includeExisting: boolean;
   readonly resendInDoubt: boolean;
   readonly showRecipients: boolean;
+  /** With a dry run: PNG screenshots of each preview (needs Chromium). */
+  readonly screenshots?: boolean;
   readonly json: boolean;
   /** How long to wait for another run's lock before giving up. */
   readonly waitMs: number;
@@ -69,6 +71,7 @@ export async function runSend(settings: Settings, opts: SendOptions, io: Output)
  */
 async function realSend(settings: Settings, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
   const sender = resolveSender(settings, { requireSecret: true });
+  const sign = signerFor(settings);
   const lock = RunLock.acquire(settings.stateDir, { waitMs: opts.waitMs, command: 'send' });
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
@@ -137,6 +140,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
         deferral: settings.deferral,
         stop,
         now,
+        sign,
         onOutcome: (_row, outcome) => progress.tick(outcome.kind),
       });
       progress.end();
@@ -184,6 +188,15 @@ function rememberFiles(record: SendRecord, settings: Settings, posts: readonly P
     .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.postsDir, p) }))
     .filter((s): s is { id: string; file: string; stamp: FileStamp } => s.stamp !== undefined);
   if (stamps.length) record.stampFiles(stamps);
+}
+
+/** The DKIM signer when a key is configured; a bad key is a settings error before anything is sent. */
+export function signerFor(settings: Settings): ((raw: Buffer) => Promise<Buffer>) | undefined {
+  if (!settings.dkim) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dkim = require('../render/dkim') as typeof import('../render/dkim');
+  const signer = dkim.loadDkim(settings);
+  return signer ? (raw) => dkim.signRaw(signer, raw) : undefined;
 }
 
 /** Recipients a dead run left between "handed to SMTP" and "recorded" become in doubt, loudly. */

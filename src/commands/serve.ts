@@ -1,8 +1,53 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import type { Settings } from '../config/load';
-import type { Output } from './io';
+import { startServer } from '../serve/server';
+import { ExitCode, type Output } from './io';
+import { runAction } from './io';
 
-/** `herald serve`: the unsubscribe (and optional subscribe) HTTP endpoint. Wired into src/cli.ts. */
-export function registerServeCommand(program: Command, _io: Output, _settingsFor: (cmd: Command) => Settings, _setExit: (code: number) => void): void {
-  program.command('serve').description('serve the unsubscribe page (one-click, RFC 8058)');
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
+  return n;
+}
+
+/**
+ * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
+ * finish (every unsubscribe is written before its answer, so none is lost) and exits 0.
+ */
+export async function runServe(settings: Settings, opts: { host?: string; port?: number }, io: Output): Promise<number> {
+  const server = await startServer(settings, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port, io });
+  const { routes } = server;
+  const paths = [`unsubscribe ${routes.unsubscribePath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
+  io.err(`herald serve: listening on ${server.origin} (${paths.join(', ')})`);
+  if (settings.unsubscribe.url && new URL(settings.unsubscribe.url).protocol !== 'https:') {
+    io.err('warning: the public unsubscribe URL is not https; mail providers expect https for one-click unsubscribe');
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.err(`herald serve: ${signal}, stopping (requests in progress finish first)`);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.err('herald serve: stopped');
+  return ExitCode.OK;
+}
+
+/** `herald serve [--host H] [--port N]`. */
+export function registerServeCommand(program: Command, io: Output, settingsFor: (cmd: Command) => Settings, setExit: (code: number) => void): void {
+  program
+    .command('serve')
+    .description('answer the unsubscribe links (one-click, RFC 8058) and, if enabled, the subscribe form')
+    .option('--host <host>', 'address to listen on (default: serve.host, 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default: serve.port, 8025; 0 picks a free one)', port)
+    .action(
+      runAction(io, setExit, (command) => {
+        const o = command.opts() as { host?: string; port?: number };
+        return runServe(settingsFor(command), o, io);
+      }),
+    );
 }

@@ -1,8 +1,177 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
-import type { Output } from './io';
+import { ErrorCode, HeraldError } from '../errors';
+import { countByStatus, exportLines, importName, importSubscribers, readList, removeSubscriber, addSubscriber } from '../subscribers/store';
+import { writeFileAtomic } from '../subscribers/suppression';
+import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from './io';
 
-/** `herald subscribers …` (list, add, remove, import, export). Wired into src/cli.ts. */
-export function registerSubscribersCommand(program: Command, _io: Output, _settingsFor: (cmd: Command) => Settings, _setExit: (code: number) => void): void {
-  program.command('subscribers').description('list, add, remove, import and export subscribers');
+
+const describeCounts = (counts: Record<string, number>): string =>
+  Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ');
+
+/** `herald subscribers …`: list, add, remove, import, export. */
+export function registerSubscribersCommand(program: Command, io: Output, settingsFor: (cmd: Command) => Settings, setExit: (code: number) => void): void {
+  const run = (action: (command: Command) => Promise<number> | number) => runAction(io, setExit, action);
+  const subscribers = program
+    .command('subscribers')
+    .description('list, add, remove, import and export subscribers (subscribers/*.csv and the suppression list)');
+
+  subscribers
+    .command('list')
+    .description('how many subscribers are active, and how many are suppressed and why')
+    .option('--show-addresses', 'also list every address with its status')
+    .option('--json', 'print as JSON')
+    .action(
+      run((command) => {
+        const o = command.opts() as { showAddresses?: boolean; json?: boolean };
+        const settings = settingsFor(command);
+        const list = readList(settings.subscribersDir);
+        reportProblems(io, list.problems);
+        const suppressed = countByStatus(list.suppressed);
+        if (o.json) {
+          io.out(JSON.stringify({
+            active: list.active.length,
+            suppressed,
+            suppressedTotal: list.suppressed.length,
+            files: list.files,
+            brokenFiles: list.brokenFiles,
+            ...(o.showAddresses ? { addresses: [...list.active, ...list.suppressed] } : {}),
+          }, null, 2));
+        } else {
+          io.out(`active: ${list.active.length}`);
+          io.out(`suppressed: ${list.suppressed.length}${list.suppressed.length ? ` (${describeCounts(suppressed)})` : ''}`);
+          io.out(`files: ${list.files.length ? list.files.join(', ') : 'none'}`);
+          if (o.showAddresses) {
+            for (const e of [...list.active, ...list.suppressed]) io.out(`  ${e.email}  ${e.status}${e.name ? `  ${e.name}` : ''}`);
+          }
+        }
+        return list.brokenFiles.length || hasErrors(list.problems) ? ExitCode.FAILED : ExitCode.OK;
+      }),
+    );
+
+  subscribers
+    .command('add')
+    .description('add one subscriber to subscribers/subscribers.csv')
+    .argument('<email>', 'the address')
+    .option('--name <name>', 'their name')
+    .option('--force', 'add them even if they are on the suppression list (only when they asked to be added again)')
+    .action(
+      run((command) => {
+        const o = command.opts() as { name?: string; force?: boolean };
+        const settings = settingsFor(command);
+        const result = addSubscriber(settings.subscribersDir, { email: command.args[0]!, name: o.name }, {
+          lift: o.force ? ['unsubscribed', 'removed', 'bounced', 'cleaned', 'complained'] : [],
+        });
+        const lifted = 'lifted' in result && result.lifted ? ` (taken off the suppression list, where it was ${result.lifted.reason})` : '';
+        switch (result.kind) {
+          case 'added':
+            io.out(`added ${result.email} to ${result.file}${lifted}`);
+            return ExitCode.OK;
+          case 'already':
+            io.out(`${result.email} is already subscribed (${result.file}:${result.line})${lifted}`);
+            return ExitCode.OK;
+          case 'suppressed': {
+            const s = result.suppression;
+            throw new HeraldError(ErrorCode.ESUBSCRIBER, `${result.email} is on the suppression list (${s.reason}${s.at ? ` since ${s.at}` : ''}); not added`, {
+              location: { file: 'subscribers/suppressed.csv' },
+              hint: 'They asked not to be mailed, or their mailbox failed. Pass --force only if they asked to be added again.',
+            });
+          }
+          case 'excluded':
+            throw new HeraldError(ErrorCode.ESUBSCRIBER, `${result.email} is marked as not to be mailed (status column) in ${result.file}; not added`, {
+              location: { file: result.file },
+              hint: 'Change or remove that row if they asked to be added again.',
+            });
+        }
+      }),
+    );
+
+  subscribers
+    .command('remove')
+    .description('stop mailing an address: puts it on the suppression list as "removed"')
+    .argument('<email>', 'the address')
+    .option('--note <text>', 'why (kept in subscribers/suppressed.csv)')
+    .action(
+      run((command) => {
+        const o = command.opts() as { note?: string };
+        const settings = settingsFor(command);
+        const result = removeSubscriber(settings.subscribersDir, command.args[0]!, o.note ?? 'herald subscribers remove');
+        if (result.kind === 'already') {
+          io.out(`${result.email} is already on the suppression list (${result.suppression.reason}${result.suppression.at ? ` since ${result.suppression.at}` : ''})`);
+        } else {
+          io.out(`${result.email} receives nothing from now on (added to subscribers/suppressed.csv as removed)${result.wasActive ? '' : '; it was not an active subscriber'}`);
+        }
+        return ExitCode.OK;
+      }),
+    );
+
+  subscribers
+    .command('import')
+    .description('import an export from Mailchimp, Substack, Buttondown, ConvertKit (or any CSV with an email column)')
+    .argument('<file>', 'the CSV export')
+    .option('--as <name>', 'write subscribers/NAME.csv (default: the file\'s base name)')
+    .option('--replace', 'overwrite subscribers/NAME.csv if it exists')
+    .option('-n, --dry-run', 'show what would be imported; write nothing')
+    .option('--json', 'print the summary as JSON')
+    .action(
+      run((command) => {
+        const o = command.opts() as { as?: string; replace?: boolean; dryRun?: boolean; json?: boolean };
+        const settings = settingsFor(command);
+        const file = command.args[0]!;
+        const report = importSubscribers(settings.subscribersDir, path.resolve(file), file, {
+          name: o.as ?? importName(file),
+          replace: Boolean(o.replace),
+          dryRun: Boolean(o.dryRun),
+        });
+        const i = report.interpreted;
+        reportProblems(io, i.problems);
+        if (i.broken) {
+          throw new HeraldError(ErrorCode.ESUBSCRIBER, `${file} cannot be imported; nothing was written`, { hint: 'Fix the problem above and import again.' });
+        }
+        const reasons = countByStatus(i.suppressed.map((r) => ({ email: r.email, name: r.name, status: r.reason })));
+        if (o.json) {
+          io.out(JSON.stringify({
+            source: file, target: report.target, dryRun: Boolean(o.dryRun), imported: report.imported, suppressed: reasons,
+            newlySuppressed: report.newlySuppressed, keptSuppressed: report.keptSuppressed, alreadySubscribed: report.alreadySubscribed,
+            skipped: i.skipped.length, duplicates: i.duplicates, invalid: i.invalid,
+          }, null, 2));
+        } else {
+          const verb = o.dryRun ? 'would import' : 'imported';
+          io.out(`${verb} ${plural(report.imported, 'active subscriber')}${report.imported ? ` into ${report.target}` : ''}`);
+          if (i.suppressed.length) io.out(`  ${o.dryRun ? 'would add' : 'added'} ${report.newlySuppressed} to the suppression list (in the export: ${describeCounts(reasons)})`);
+          if (report.keptSuppressed) io.out(`  ${report.keptSuppressed} active in the export but suppressed here: they stay suppressed`);
+          if (report.alreadySubscribed) io.out(`  ${report.alreadySubscribed} already subscribed in another file: not repeated`);
+          if (i.skipped.length) io.out(`  ${i.skipped.length} skipped: never confirmed, or not newsletter subscribers`);
+          if (i.duplicates) io.out(`  ${plural(i.duplicates, 'duplicate row')} skipped`);
+          if (i.invalid) io.out(`  ${plural(i.invalid, 'invalid row')} skipped (listed above)`);
+          if (o.dryRun) io.out('dry run: nothing was written.');
+        }
+        return i.invalid ? ExitCode.FAILED : ExitCode.OK;
+      }),
+    );
+
+  subscribers
+    .command('export')
+    .description('everyone, active and suppressed, as CSV: email,name,status')
+    .option('-o, --output <file>', 'write to this file instead of standard output')
+    .action(
+      run((command) => {
+        const o = command.opts() as { output?: string };
+        const settings = settingsFor(command);
+        const list = readList(settings.subscribersDir);
+        reportProblems(io, list.problems);
+        if (list.brokenFiles.length) {
+          throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file cannot be read, so the export would be incomplete; nothing was exported');
+        }
+        const lines = exportLines(list);
+        if (o.output) {
+          writeFileAtomic(path.resolve(o.output), `${lines.join('\n')}\n`);
+          io.err(`exported ${plural(list.active.length + list.suppressed.length, 'address', 'addresses')} to ${o.output}`);
+        } else {
+          for (const line of lines) io.out(line);
+        }
+        return ExitCode.OK;
+      }),
+    );
 }

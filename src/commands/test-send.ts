@@ -8,7 +8,7 @@ import { buildMessage } from '../render/message';
 import { renderPost } from '../render/post';
 import type { PostInputs } from './inputs';
 import { ExitCode, type Output, reportProblems } from './io';
-import type { SendOptions, SendResult } from './send';
+import { type SendOptions, type SendResult, signerFor } from './send';
 
 /** `herald send POST --to ADDRESS`: one marked copy to one address, outside the record. */
 export async function testSend(settings: Settings, inputs: PostInputs, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
@@ -26,7 +26,9 @@ export async function testSend(settings: Settings, inputs: PostInputs, opts: Sen
   const sender = resolveSender(settings, { requireSecret: false });
   const rendered = await renderPost(post, settings, now());
   reportProblems(io, rendered.warnings);
-  const message = await buildMessage(rendered, sender, { email: check.address, key: check.key, name: '', smtputf8: check.smtputf8 }, { test: true });
+  const built = await buildMessage(rendered, sender, { email: check.address, key: check.key, name: '', smtputf8: check.smtputf8 }, { test: true });
+  const sign = signerFor(settings);
+  const message = sign ? { ...built, raw: await sign(built.raw) } : built;
   const transport = opts.transport ?? createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, connections: 1 });
   try {
     const outcome = await transport.send(message);

@@ -20,6 +20,8 @@ export interface DeliveryOptions {
   readonly deferral: { readonly firstRetryMinutes: number };
   readonly stop: AbortSignal;
   readonly now: () => Date;
+  /** DKIM-signs each message when a key is configured. */
+  readonly sign?: (raw: Buffer) => Promise<Buffer>;
   readonly onOutcome?: (row: DeliveryRow, outcome: Outcome) => void;
 }
 
@@ -129,7 +131,7 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
     let outcome: Outcome;
     try {
       const message = personalise(template, opts.subscribers.get(row.key)!);
-      outcome = await transport.send(message);
+      outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(message.raw) } : message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
     }

@@ -27,6 +27,9 @@ export interface DiscoveredSubscribers {
   readonly brokenFiles: readonly string[];
 }
 
+/** The suppression list beside the subscriber files: see src/subscribers/suppression.ts. */
+export const SUPPRESSION_FILE = 'suppressed.csv';
+
 /** Header names (lower case, letters and digits only) used by common exports for each column. */
 const EMAIL_HEADERS = ['email', 'emailaddress', 'mail', 'subscriberemail', 'emailaddr'];
 const NAME_HEADERS = ['name', 'fullname', 'subscribername', 'displayname'];
@@ -51,8 +54,10 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
     const parsed = parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), rel);
     problems.push(...parsed.problems);
     if (parsed.broken) brokenFiles.push(rel);
-    rows.push(...parsed.rows);
     for (const key of parsed.excluded) excluded.add(key);
+    // every row of the suppression list suppresses, whatever its status cell says
+    if (path.basename(abs) === SUPPRESSION_FILE) for (const row of parsed.rows) excluded.add(row.key);
+    else rows.push(...parsed.rows);
   }
   const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
   problems.push(...duplicates);

@@ -1,0 +1,203 @@
+/**
+ * DKIM: a message built by buildMessage and signed by signRaw verifies with an independent
+ * verifier (mailauth) against the public key a DNS resolver returns, before and after it travels
+ * through a real SMTP server; a changed byte breaks it; and every bad key setup is a clear
+ * ECONFIG that never prints the key.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadSettings, type Settings } from '../../src/config/load';
+import { createSmtpPool } from '../../src/deliver/smtp-pool';
+import { postFromSource } from '../../src/discover/posts';
+import { ErrorCode, HeraldError } from '../../src/errors';
+import { dkimAlignment, dkimDnsRecord, loadDkim, signRaw } from '../../src/render/dkim';
+import { resolveSender } from '../../src/render/envelope';
+import { buildMessage, type Recipient } from '../../src/render/message';
+import { renderPost } from '../../src/render/post';
+import { startSmtpServer } from '../support/smtp-server';
+import { makeDkimKey, SECRET, verifyDkim, type TestDkimKey } from '../serve/helpers';
+
+const ANN: Recipient = { email: 'ann@example.com', key: 'ann@example.com', name: 'Ann Lee', smtputf8: false };
+const DATE = new Date('2026-01-15T10:00:00Z');
+
+let root: string;
+let key: TestDkimKey;
+
+beforeAll(() => {
+  key = makeDkimKey('example.com', 'herald');
+});
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-dkim-'));
+  fs.mkdirSync(path.join(root, 'templates'));
+  fs.copyFileSync(path.resolve(__dirname, '../../templates/default.mjml'), path.join(root, 'templates', 'default.mjml'));
+});
+
+afterEach(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+function settingsWith(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Settings {
+  fs.writeFileSync(
+    path.join(root, 'herald.config.json'),
+    JSON.stringify({
+      name: 'Test Letter',
+      siteUrl: 'https://blog.example.com/',
+      from: 'Test Letter <news@example.com>',
+      unsubscribe: { url: 'https://blog.example.com/unsubscribe' },
+      postalAddress: '1 Long Road, Springfield',
+      ...config,
+    }),
+  );
+  return loadSettings(root, { HERALD_SECRET: SECRET, ...env });
+}
+
+async function signedMessage(settings: Settings): Promise<Buffer> {
+  const signer = loadDkim(settings)!;
+  const rendered = await renderPost(postFromSource('---\ntitle: Signed, sealed\n---\nA body with a line that is long enough to be folded by quoted-printable encoding, and a dot:\n\n.\n\nThe end.\n', 'signed.md'), settings, DATE);
+  const message = await buildMessage(rendered, resolveSender(settings, { requireSecret: true }), ANN, { date: DATE });
+  return signRaw(signer, message.raw);
+}
+
+const headerNames = (raw: Buffer): string[] => {
+  const text = raw.toString('utf8');
+  return text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n').filter((l) => /^\S/.test(l)).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+};
+
+describe('signing', () => {
+  test('a signed message verifies with mailauth and signs the list headers one-click needs', async () => {
+    key.writeTo(root);
+    const settings = settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } });
+    const raw = await signedMessage(settings);
+    expect(headerNames(raw)[0]).toBe('dkim-signature');
+    const { statuses, result, lookups } = await verifyDkim(raw, [key]);
+    expect(statuses).toEqual(['pass']);
+    expect(lookups).toEqual(['TXT herald._domainkey.example.com']);
+    expect(result.results[0]!.signingDomain).toBe('example.com');
+    expect(result.results[0]!.status.aligned).toBe('example.com');
+    const signed = /\bh=([^;]+)/.exec(raw.toString('utf8').split('\r\n\r\n')[0]!.replace(/\r\n\s+/g, ''))![1]!.toLowerCase().split(':');
+    for (const h of ['from', 'to', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post']) expect(signed).toContain(h);
+  });
+
+  test('a changed byte in the body or a signed header fails verification', async () => {
+    key.writeTo(root);
+    const raw = (await signedMessage(settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } }))).toString('utf8');
+    const body = Buffer.from(raw.replace('The end.', 'The END.'));
+    expect((await verifyDkim(body, [key])).statuses).not.toEqual(['pass']);
+    const header = Buffer.from(raw.replace('Subject: Signed, sealed', 'Subject: Signed, sealed!'));
+    expect((await verifyDkim(header, [key])).statuses).toEqual(['fail']);
+    const other = makeDkimKey('example.com', 'herald', 1024);
+    expect((await verifyDkim(Buffer.from(raw), [other])).statuses).toEqual(['fail']);
+  });
+
+  test('the signature still verifies after the message went through a real SMTP server', async () => {
+    key.writeTo(root);
+    const settings = settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } });
+    const raw = await signedMessage(settings);
+    const server = await startSmtpServer();
+    const pool = createSmtpPool(server.url, settings.smtp);
+    try {
+      const outcome = await pool.send({ messageId: '<x@example.com>', envelope: { from: 'news@example.com', to: ANN.email }, raw, smtputf8: false });
+      expect(outcome.kind).toBe('accepted');
+      const [received] = await server.waitForMessages(1);
+      expect((await verifyDkim(received!.raw, [key])).statuses).toEqual(['pass']);
+    } finally {
+      await pool.close();
+      await server.close();
+    }
+  });
+
+  test('HERALD_DKIM_KEY_FILE overrides dkim.keyFile, and a PKCS#1 ("RSA PRIVATE KEY") file works too', async () => {
+    const pkcs1 = crypto.createPrivateKey(key.privatePem).export({ type: 'pkcs1', format: 'pem' }).toString();
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-dkim-key-'));
+    try {
+      fs.writeFileSync(path.join(elsewhere, 'key.pem'), pkcs1);
+      const settings = settingsWith({ dkim: { domain: 'Example.com', selector: 'herald', keyFile: 'missing.pem' } }, { HERALD_DKIM_KEY_FILE: path.join(elsewhere, 'key.pem') });
+      const signer = loadDkim(settings)!;
+      expect(signer.domain).toBe('example.com');
+      expect(signer.bits).toBe(2048);
+      expect(dkimDnsRecord(signer)).toEqual({ name: 'herald._domainkey.example.com', value: key.txt });
+      expect((await verifyDkim(await signedMessage(settings), [key])).statuses).toEqual(['pass']);
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  test('no dkim setting: no signer; alignment is checked against the From domain', () => {
+    expect(loadDkim(settingsWith({}))).toBeUndefined();
+    key.writeTo(root);
+    const signer = loadDkim(settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } }))!;
+    expect(dkimAlignment(signer, 'news@example.com')).toBeUndefined();
+    expect(dkimAlignment(signer, 'news@mail.example.com')).toBeUndefined();
+    expect(dkimAlignment(signer, 'news@other.org')?.message).toMatch(/not the sender's domain/);
+  });
+});
+
+describe('bad key setups are ECONFIG and never print the key', () => {
+  function expectConfigError(settings: () => Settings, message: RegExp): void {
+    let caught: unknown;
+    try {
+      loadDkim(settings());
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(HeraldError);
+    expect((caught as HeraldError).code).toBe(ErrorCode.ECONFIG);
+    expect((caught as HeraldError).message).toMatch(message);
+    const printed = `${(caught as HeraldError).message} ${(caught as HeraldError).hint ?? ''}`;
+    expect(printed).not.toMatch(/MII[A-Za-z0-9+/]{20}/); // no base64 key material
+  }
+
+  test('missing file', () => {
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'nope.pem' } }), /nope\.pem \(dkim\.keyFile\) does not exist/);
+  });
+
+  test('no key file at all', () => {
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald' } }), /no private key file/);
+  });
+
+  test('HERALD_DKIM_KEY_FILE without a dkim setting', () => {
+    expectConfigError(() => settingsWith({}, { HERALD_DKIM_KEY_FILE: '/tmp/x.pem' }), /"dkim" is not configured/);
+  });
+
+  test('not a PEM private key: a public key, garbage, a truncated key, a directory', () => {
+    const cases: [string, string | null][] = [
+      ['public.pem', crypto.createPublicKey(key.privatePem).export({ type: 'spki', format: 'pem' }).toString()],
+      ['garbage.pem', 'hello'],
+      ['truncated.pem', key.privatePem.slice(0, 200) + '\n-----END PRIVATE KEY-----\n'],
+      ['dir.pem', null],
+    ];
+    for (const [name, content] of cases) {
+      if (content === null) fs.mkdirSync(path.join(root, name));
+      else fs.writeFileSync(path.join(root, name), content);
+      expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: name } }), /is not a (PEM private key|key file)/);
+    }
+  });
+
+  test('an encrypted key, an EC key, a short RSA key', () => {
+    const encrypted = crypto.createPrivateKey(key.privatePem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString();
+    fs.writeFileSync(path.join(root, 'enc.pem'), encrypted);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'enc.pem' } }), /encrypted/);
+    const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    fs.writeFileSync(path.join(root, 'ec.pem'), ec);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'ec.pem' } }), /holds a ec key/);
+    const short = crypto.generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    fs.writeFileSync(path.join(root, 'short.pem'), short);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'short.pem' } }), /512-bit/);
+  });
+
+  test('an unreadable file', () => {
+    if (process.getuid?.() === 0) return; // root reads everything
+    const file = key.writeTo(root, 'locked.pem');
+    fs.chmodSync(file, 0o000);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'herald', keyFile: 'locked.pem' } }), /permission denied/);
+  });
+
+  test('a bad domain or selector', () => {
+    key.writeTo(root);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'exa mple.com', selector: 'herald', keyFile: 'dkim.pem' } }), /not a domain name/);
+    expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'her;ald', keyFile: 'dkim.pem' } }), /not a DNS label/);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * The optional subscribe form (serve.subscribeForm): double opt-in over real HTTP, with the
+ * confirmation email sent through a real SMTP server and DKIM-signed. Asking adds nobody; the link
+ * only shows a button; the button adds the address once; the link cannot be edited, reused for
+ * another purpose or used after 48 hours; the form gives nothing away and cannot flood a mailbox.
+ */
+import { loadSettings } from '../../src/config/load';
+import { discoverSubscribers } from '../../src/discover/subscribers';
+import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
+import { type RunningServer, startServer } from '../../src/serve/server';
+import { PER_ADDRESS_COOLDOWN_MS } from '../../src/serve/subscribe';
+import { unsubscribeToken } from '../../src/unsubscribe/token';
+import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
+import { makeDkimKey, OLD_SECRET, PUBLIC_URL, SECRET, verifyDkim } from './helpers';
+
+let nl: TempNewsletter;
+let smtp: TestSmtpServer;
+let server: RunningServer | undefined;
+let clock: Date;
+const key = makeDkimKey('example.com', 'herald');
+
+beforeEach(async () => {
+  smtp = await startSmtpServer();
+  nl = makeNewsletter({
+    config: { unsubscribe: { url: PUBLIC_URL }, serve: { subscribeForm: true }, dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } },
+    subscribers: { 'list.csv': 'email,name\nann@example.com,Ann\n' },
+  });
+  key.writeTo(nl.root);
+  clock = new Date('2026-03-01T12:00:00Z');
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await smtp.close();
+  nl.remove();
+});
+
+async function serve(env: NodeJS.ProcessEnv = {}): Promise<(p: string) => string> {
+  const settings = loadSettings(nl.root, { HERALD_SECRET: SECRET, HERALD_SMTP_URL: smtp.url, ...env });
+  server = await startServer(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
+  const origin = server.origin;
+  return (p) => `${origin}${p}`;
+}
+
+const post = (fields: Record<string, string>) => ({ method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' } as const);
+const active = (): string[] => discoverSubscribers(`${nl.root}/subscribers`).subscribers.map((s) => s.key).sort();
+
+/** The confirm link from the newest confirmation email, made local. */
+function confirmLinkIn(text: string): string {
+  const link = /https:\/\/news\.example\.com(\/subscribe\/confirm\?token=\S+)/.exec(text);
+  if (!link) throw new Error(`no confirm link in:\n${text}`);
+  return link[1]!;
+}
+
+test('off by default: no form', async () => {
+  const plain = makeNewsletter({ config: { unsubscribe: { url: PUBLIC_URL } } });
+  try {
+    const s = await startServer(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
+    expect((await fetch(`${s.origin}/subscribe`)).status).toBe(404);
+    await s.close();
+  } finally {
+    plain.remove();
+  }
+});
+
+test('ask → signed confirmation email → the link shows a button → the button subscribes, once', async () => {
+  const at = await serve();
+  const form = await fetch(at('/subscribe'));
+  expect(form.status).toBe(200);
+  expect(await form.text()).toMatch(/<form method="post">[\s\S]*name="email"/);
+
+  const asked = await fetch(at('/subscribe'), post({ email: 'New.Person@Example.COM', name: 'New Person' }));
+  expect(asked.status).toBe(200);
+  expect(await asked.text()).toContain('Check your inbox');
+  expect(active()).toEqual(['ann@example.com']); // asking adds nobody
+
+  const [mail] = await smtp.waitForMessages(1);
+  expect(mail!.envelopeTo).toEqual(['New.Person@example.com']);
+  expect(mail!.parsed.subject).toBe('Confirm your subscription to Test Letter');
+  expect(mail!.parsed.headers.get('list-unsubscribe')).toBeUndefined();
+  expect((await verifyDkim(mail!.raw, [key])).statuses).toEqual(['pass']);
+  const link = confirmLinkIn(mail!.parsed.text ?? '');
+  expect(mail!.parsed.html).toContain(link.replace(/&/g, '&amp;'));
+
+  const page = await fetch(at(link));
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('New.Person@example.com');
+  expect(html).toMatch(/<form method="post" action="\?token=/);
+  expect(active()).toEqual(['ann@example.com']); // following the link adds nobody
+
+  const confirmed = await fetch(at(link), post({ confirm: 'yes' }));
+  expect(confirmed.status).toBe(200);
+  expect(await confirmed.text()).toContain('You are subscribed');
+  expect(active()).toEqual(['ann@example.com', 'new.person@example.com']);
+  expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nNew.Person@example.com,New Person\n');
+
+  // again: nothing more
+  expect((await fetch(at(link), post({ confirm: 'yes' }))).status).toBe(200);
+  expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nNew.Person@example.com,New Person\n');
+});
+
+test('someone who unsubscribed can come back; a bounced or complaining address cannot, and gets no email', async () => {
+  nl.write('subscribers/suppressed.csv', 'email,status,date,note\nback@example.com,unsubscribed,2026-01-01T00:00:00Z,\ngone@example.com,bounced,2026-01-01T00:00:00Z,550\n');
+  const at = await serve();
+  const quiet = await fetch(at('/subscribe'), post({ email: 'gone@example.com' }));
+  const asked = await fetch(at('/subscribe'), post({ email: 'back@example.com' }));
+  // the same answer either way: the form does not tell who is on which list
+  expect(quiet.status).toBe(asked.status);
+  expect((await quiet.text()).replace('gone@example.com', 'X')).toBe((await asked.text()).replace('back@example.com', 'X'));
+  const [mail] = await smtp.waitForMessages(1);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(smtp.messages).toHaveLength(1);
+  expect(mail!.envelopeTo).toEqual(['back@example.com']);
+  const link = confirmLinkIn(mail!.parsed.text ?? '');
+  expect((await fetch(at(link), post({}))).status).toBe(200);
+  expect(active()).toContain('back@example.com');
+  expect(nl.read('subscribers/suppressed.csv')).not.toContain('back@example.com');
+  expect(nl.read('subscribers/suppressed.csv')).toContain('gone@example.com,bounced');
+
+  // a link minted for a bounced address (say, before it bounced) is refused too
+  const forged = confirmToken({ email: 'gone@example.com', name: '', at: clock }, SECRET);
+  expect((await fetch(at(`/subscribe/confirm?token=${forged}`), post({}))).status).toBe(409);
+  expect(active()).not.toContain('gone@example.com');
+});
+
+test('already subscribed, asked twice, a robot in the trap field: no (further) email', async () => {
+  const at = await serve();
+  await (await fetch(at('/subscribe'), post({ email: 'ann@example.com' }))).text();
+  await (await fetch(at('/subscribe'), post({ email: 'robot@example.com', website: 'http://spam' }))).text();
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await smtp.waitForMessages(1);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(smtp.messages.map((m) => m.envelopeTo[0])).toEqual(['twice@example.com']);
+  clock = new Date(clock.getTime() + PER_ADDRESS_COOLDOWN_MS + 1000);
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await smtp.waitForMessages(2);
+});
+
+test('a bad address is refused with the form again; nothing that could add a recipient gets through', async () => {
+  const at = await serve();
+  for (const email of ['not-an-address', 'a@example.com, b@example.com', 'a@example.com\r\nBcc: b@example.com', '"x"@example.com', 'Name <a@example.com>', '']) {
+    const res = await fetch(at('/subscribe'), post({ email }));
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('<form method="post">');
+    expect(html).not.toContain('<a@example.com>');
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  expect(smtp.messages).toHaveLength(0);
+});
+
+test('confirm links: edited, from another purpose, expired, rotated secrets', async () => {
+  const at = await serve({ HERALD_SECRET_PREVIOUS: OLD_SECRET });
+  const good = confirmToken({ email: 'x@example.com', name: 'X', at: clock }, SECRET);
+  const [payload, mac] = good.split('.') as [string, string];
+  const other = Buffer.from(JSON.stringify({ e: 'victim@example.com', n: '', t: Math.floor(clock.getTime() / 1000) })).toString('base64url');
+  for (const token of [`${other}.${mac}`, `${payload}.${mac.slice(1)}`, unsubscribeToken('x@example.com', SECRET), confirmToken({ email: 'x@example.com', name: '', at: clock }, 'another-secret'), '']) {
+    expect((await fetch(at(`/subscribe/confirm?token=${encodeURIComponent(token)}`))).status).toBe(403);
+    expect((await fetch(at(`/subscribe/confirm?token=${encodeURIComponent(token)}`), post({}))).status).toBe(403);
+  }
+  const old = confirmToken({ email: 'x@example.com', name: 'X', at: new Date(clock.getTime() - 49 * 3_600_000) }, SECRET);
+  const expired = await fetch(at(`/subscribe/confirm?token=${old}`), post({}));
+  expect(expired.status).toBe(410);
+  expect(await expired.text()).toContain('expired');
+  expect(active()).toEqual(['ann@example.com']);
+  // signed with the previous secret, within 48 h: fine
+  const rotated = confirmToken({ email: 'x@example.com', name: 'X', at: new Date(clock.getTime() - 47 * 3_600_000) }, OLD_SECRET);
+  expect((await fetch(at(`/subscribe/confirm?token=${rotated}`), post({}))).status).toBe(200);
+  expect(active()).toEqual(['ann@example.com', 'x@example.com']);
+
+  expect(verifyConfirmToken(good, [SECRET], clock)).toEqual({ ok: true, request: { email: 'x@example.com', name: 'X', at: clock } });
+  expect(verifyConfirmToken(good, [SECRET], new Date(clock.getTime() - 3_600_000))).toEqual({ ok: false, reason: 'expired' });
+});
+
+test('an SMTP server that refuses: 503, try again later, and the address may ask again', async () => {
+  await smtp.close();
+  smtp = await startSmtpServer({ onRcpt: (_a, n) => (n === 1 ? '451 4.3.0 Try later' : undefined) });
+  const at = await serve();
+  const first = await fetch(at('/subscribe'), post({ email: 'later@example.com' }));
+  expect(first.status).toBe(503);
+  expect(first.headers.get('retry-after')).toBe('300');
+  const second = await fetch(at('/subscribe'), post({ email: 'later@example.com' }));
+  expect(second.status).toBe(200);
+  await smtp.waitForMessages(1);
+});
