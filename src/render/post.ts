@@ -45,7 +45,8 @@ const TEXT_TEMPLATE = `{{ title }}
 
 --
 Read it on the website: {{ url }}
-{{ newsletter_name }}{{#postal_address}}, {{ postal_address }}{{/postal_address}}
+{{ newsletter_name }}{{#postal_address}}
+{{ postal_address }}{{/postal_address}}
 You are receiving this because you subscribed with {{ email }}.
 Unsubscribe: {{ unsubscribe_url }}
 `;

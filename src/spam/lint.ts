@@ -1,0 +1,126 @@
+import { ErrorCode, type Problem, warning } from '../errors';
+import { GMAIL_CLIP_BYTES } from '../render/post';
+
+export interface LintInput {
+  /** One recipient's filled HTML part. */
+  readonly html: string;
+  /** The same recipient's plain-text part. */
+  readonly text: string;
+  /** `postalAddress` from the settings, if any. */
+  readonly postalAddress?: string;
+  /** What the warnings point at: the post's file (e.g. posts/notes/fridays.md). */
+  readonly file: string;
+}
+
+/** Link schemes that work from a mail client; anything else (relative, #anchor, javascript:) does not. */
+const ABSOLUTE_LINK = /^(?:https?:\/\/[^\s/]|mailto:|tel:)/i;
+const ABSOLUTE_IMAGE = /^(?:https?:\/\/[^\s/]|cid:|data:image\/)/i;
+
+/**
+ * Checks an email for what makes mail clients and spam filters treat it worse, and readers
+ * trust it less. Every finding is a warning: the message can still be sent.
+ */
+export function lintEmail(input: LintInput): Problem[] {
+  const problems: Problem[] = [];
+  const where = { file: input.file };
+  const add = (message: string, hint?: string): void => {
+    problems.push(warning(ErrorCode.EPOST, message, where, hint));
+  };
+  const html = stripComments(input.html);
+
+  const bytes = Buffer.byteLength(input.html, 'utf8');
+  if (bytes > GMAIL_CLIP_BYTES) {
+    add(`its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
+      'Shorten the post, or split it in two.');
+  }
+
+  const images = tags(html, 'img');
+  const noAlt = images.filter((img) => !(img.attrs.get('alt') ?? '').trim());
+  if (noAlt.length) {
+    add(`${count(noAlt.length, 'image has', 'images have')} no alt text (${list(noAlt.map((i) => i.attrs.get('src') ?? '(no src)'))}); with images off, as many clients start, the reader sees nothing there`,
+      'Describe each image in markdown: ![what it shows](file.png).');
+  }
+  const relativeImages = images.map((i) => i.attrs.get('src') ?? '').filter((src) => !ABSOLUTE_IMAGE.test(src.trim()));
+  if (relativeImages.length) {
+    add(`${count(relativeImages.length, 'image is', 'images are')} not at an absolute http(s) address (${list(relativeImages)}); mail clients cannot load them`,
+      'Set siteUrl so relative paths resolve, or use full https:// addresses.');
+  }
+
+  const badLinks = tags(html, 'a')
+    .map((a) => a.attrs.get('href'))
+    .filter((href): href is string => href !== undefined && !ABSOLUTE_LINK.test(href.trim()));
+  if (badLinks.length) {
+    add(`${count(badLinks.length, 'link is', 'links are')} not absolute (${list(badLinks.map((h) => h || '(empty)'))}); in an email only http(s):// and mailto: links work`,
+      'Link to full https:// addresses; relative links resolve against siteUrl only in the post body.');
+  }
+
+  if (!input.text.trim()) {
+    add('the message has no plain-text part; spam filters score HTML-only mail higher, and some readers only read text',
+      'Every herald message gets one from the post; a custom pipeline must keep it.');
+  }
+
+  if (!/unsubscribe/i.test(visibleText(html)) && !tags(html, 'a').some((a) => /unsubscribe/i.test(a.attrs.get('href') ?? ''))) {
+    add('the email has no visible unsubscribe link', 'Add <a href="{{ unsubscribe_url }}">Unsubscribe</a> to the template\'s footer.');
+  }
+
+  const address = input.postalAddress?.trim();
+  if (!address) {
+    add('there is no postal address in the footer; anti-spam laws (CAN-SPAM and others) require one in bulk email, and filters look for it',
+      'Set "postalAddress" in herald.config.json (a PO box will do).');
+  } else if (!normalise(visibleText(html)).includes(normalise(address))) {
+    add('the postal address is not in the email\'s footer (the template does not show postal_address)',
+      'Add {{#postal_address}}<p>{{ postal_address }}</p>{{/postal_address}} to the template\'s footer.');
+  }
+  return problems;
+}
+
+interface Tag {
+  readonly attrs: ReadonlyMap<string, string>;
+}
+
+function stripComments(html: string): string {
+  // Outlook's conditional comments hold markup too, but nothing a reader of other clients sees
+  return html.replace(/<!--[\s\S]*?-->/g, '');
+}
+
+const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+
+function tags(html: string, name: string): Tag[] {
+  const out: Tag[] = [];
+  const re = new RegExp(`<${name}(?=[\\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>`, 'gi');
+  for (const match of html.matchAll(re)) {
+    const attrs = new Map<string, string>();
+    for (const a of match[1]!.matchAll(ATTR)) {
+      const key = a[1]!.toLowerCase();
+      if (!attrs.has(key)) attrs.set(key, decodeEntities(a[2] ?? a[3] ?? a[4] ?? ''));
+    }
+    out.push({ attrs });
+  }
+  return out;
+}
+
+function visibleText(html: string): string {
+  return decodeEntities(
+    html
+      .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<[^>]*>/g, ' '),
+  );
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', middot: '·', copy: '©' };
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED[body.toLowerCase()] ?? whole;
+  });
+}
+
+const normalise = (s: string): string => s.replace(/[\s\u00a0]+/g, ' ').trim().toLowerCase();
+const count = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+function list(items: readonly string[]): string {
+  const shown = items.slice(0, 3).map((s) => (s.length > 60 ? `${s.slice(0, 57)}…` : s));
+  return shown.join(', ') + (items.length > 3 ? `, and ${items.length - 3} more` : '');
+}
