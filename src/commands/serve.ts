@@ -1,21 +1,15 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { Settings } from '../config/load';
-import { startServer } from '../serve/server';
-import { ExitCode, type Output } from './io';
-import { runAction } from './io';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
-  return n;
-}
+import { ExitCode, type Output, portOption, runAction } from './io';
 
 /**
  * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
  * finish (every unsubscribe is written before its answer, so none is lost) and exits 0.
  */
 export async function runServe(settings: Settings, opts: { host?: string; port?: number }, io: Output): Promise<number> {
+  // the server's code loads only when herald serve runs
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startServer } = require('../serve/server') as typeof import('../serve/server');
   const server = await startServer(settings, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port, io });
   const { routes } = server;
   const paths = [`unsubscribe ${routes.unsubscribePath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
@@ -43,7 +37,7 @@ export function registerServeCommand(program: Command, io: Output, settingsFor: 
     .command('serve')
     .description('answer the unsubscribe links (one-click, RFC 8058) and, if enabled, the subscribe form')
     .option('--host <host>', 'address to listen on (default: serve.host, 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (default: serve.port, 8025; 0 picks a free one)', port)
+    .option('--port <port>', 'port to listen on (default: serve.port, 8025; 0 picks a free one)', portOption)
     .action(
       runAction(io, setExit, (command) => {
         const o = command.opts() as { host?: string; port?: number };

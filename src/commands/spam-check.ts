@@ -6,7 +6,7 @@ import { fillMessage, GMAIL_CLIP_BYTES, renderPost } from '../render/post';
 import { lintEmail } from '../spam/lint';
 import { spamCheck } from '../spam/spamassassin';
 import type { Output } from './io';
-import { findPost } from './preview-command';
+import { findPost } from './preview-run';
 import { SAMPLE_RECIPIENT } from './preview';
 import type { Subscriber } from '../discover/subscribers';
 

@@ -2,8 +2,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
 import { ErrorCode, HeraldError } from '../errors';
-import { countByStatus, exportLines, importName, importSubscribers, readList, removeSubscriber, addSubscriber } from '../subscribers/store';
-import { writeFileAtomic } from '../subscribers/suppression';
+/* eslint-disable @typescript-eslint/no-require-imports */
+// the list code loads only when a subscribers command runs, not with every herald command
+const store = (): typeof import('../subscribers/store') => require('../subscribers/store') as typeof import('../subscribers/store');
+const suppression = (): typeof import('../subscribers/suppression') => require('../subscribers/suppression') as typeof import('../subscribers/suppression');
+/* eslint-enable @typescript-eslint/no-require-imports */
 import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from './io';
 
 
@@ -26,9 +29,9 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { showAddresses?: boolean; json?: boolean };
         const settings = settingsFor(command);
-        const list = readList(settings.subscribersDir);
+        const list = store().readList(settings.subscribersDir);
         reportProblems(io, list.problems);
-        const suppressed = countByStatus(list.suppressed);
+        const suppressed = store().countByStatus(list.suppressed);
         if (o.json) {
           io.out(JSON.stringify({
             active: list.active.length,
@@ -60,7 +63,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { name?: string; force?: boolean };
         const settings = settingsFor(command);
-        const result = addSubscriber(settings.subscribersDir, { email: command.args[0]!, name: o.name }, {
+        const result = store().addSubscriber(settings.subscribersDir, { email: command.args[0]!, name: o.name }, {
           lift: o.force ? ['unsubscribed', 'removed', 'bounced', 'cleaned', 'complained'] : [],
         });
         const lifted = 'lifted' in result && result.lifted ? ` (taken off the suppression list, where it was ${result.lifted.reason})` : '';
@@ -96,7 +99,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { note?: string };
         const settings = settingsFor(command);
-        const result = removeSubscriber(settings.subscribersDir, command.args[0]!, o.note ?? 'herald subscribers remove');
+        const result = store().removeSubscriber(settings.subscribersDir, command.args[0]!, o.note ?? 'herald subscribers remove');
         if (result.kind === 'already') {
           io.out(`${result.email} is already on the suppression list (${result.suppression.reason}${result.suppression.at ? ` since ${result.suppression.at}` : ''})`);
         } else {
@@ -119,8 +122,8 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
         const o = command.opts() as { as?: string; replace?: boolean; dryRun?: boolean; json?: boolean };
         const settings = settingsFor(command);
         const file = command.args[0]!;
-        const report = importSubscribers(settings.subscribersDir, path.resolve(file), file, {
-          name: o.as ?? importName(file),
+        const report = store().importSubscribers(settings.subscribersDir, path.resolve(file), file, {
+          name: o.as ?? store().importName(file),
           replace: Boolean(o.replace),
           dryRun: Boolean(o.dryRun),
         });
@@ -129,7 +132,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
         if (i.broken) {
           throw new HeraldError(ErrorCode.ESUBSCRIBER, `${file} cannot be imported; nothing was written`, { hint: 'Fix the problem above and import again.' });
         }
-        const reasons = countByStatus(i.suppressed.map((r) => ({ email: r.email, name: r.name, status: r.reason })));
+        const reasons = store().countByStatus(i.suppressed.map((r) => ({ email: r.email, name: r.name, status: r.reason })));
         if (o.json) {
           io.out(JSON.stringify({
             source: file, target: report.target, dryRun: Boolean(o.dryRun), imported: report.imported, suppressed: reasons,
@@ -159,14 +162,14 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { output?: string };
         const settings = settingsFor(command);
-        const list = readList(settings.subscribersDir);
+        const list = store().readList(settings.subscribersDir);
         reportProblems(io, list.problems);
         if (list.brokenFiles.length) {
           throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file cannot be read, so the export would be incomplete; nothing was exported');
         }
-        const lines = exportLines(list);
+        const lines = store().exportLines(list);
         if (o.output) {
-          writeFileAtomic(path.resolve(o.output), `${lines.join('\n')}\n`);
+          suppression().writeFileAtomic(path.resolve(o.output), `${lines.join('\n')}\n`);
           io.err(`exported ${plural(list.active.length + list.suppressed.length, 'address', 'addresses')} to ${o.output}`);
         } else {
           for (const line of lines) io.out(line);

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadSettings } from '../../src/config/load';
 import { ExitCode, type Output } from '../../src/commands/io';
-import { findPost, registerPreviewCommand, runPreview } from '../../src/commands/preview-command';
+import { registerPreviewCommand } from '../../src/commands/preview-command';
+import { findPost, runPreview } from '../../src/commands/preview-run';
 import { findChromium } from '../../src/preview/screenshot';
 import { copyExample } from '../templates/example';
 
