@@ -141,6 +141,10 @@ export class SmtpPool implements Transport {
   }
 
   private deliver(session: Session, message: OutgoingMessage): Promise<Outcome> {
+    if (message.smtputf8 && !offersSmtpUtf8(session.conn)) {
+      // without SMTPUTF8 the address would go out as raw bytes the server may mangle or misroute
+      return Promise.resolve({ kind: 'failed', reply: 'not sent: the address needs SMTPUTF8, which this SMTP server does not offer' });
+    }
     return new Promise((resolve) => {
       let dataEnded = false;
       const stream = new PassThrough();
@@ -254,6 +258,16 @@ export class SmtpPool implements Transport {
       });
     });
   }
+}
+
+/**
+ * Whether the server announced SMTPUTF8 in its EHLO reply. nodemailer keeps that list on the
+ * connection without a public accessor; if a later version moves it, herald errs on the side of
+ * trying (the server then answers for itself).
+ */
+function offersSmtpUtf8(conn: SMTPConnection): boolean {
+  const extensions = (conn as unknown as { _supportedExtensions?: unknown })._supportedExtensions;
+  return !Array.isArray(extensions) || extensions.includes('SMTPUTF8');
 }
 
 function connectFailure(err: unknown): Outcome {

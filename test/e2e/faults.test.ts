@@ -78,6 +78,26 @@ describe('SMTP faults during herald send', () => {
     expect(rows.every((r) => r.state === 'pending')).toBe(true);
   });
 
+  test('a Unicode address fails alone when the server does not offer SMTPUTF8, and is sent when it does', async () => {
+    server = await startSmtpServer({ smtputf8: false });
+    nl = makeNewsletter({ config: { smtp: FAST_SMTP }, posts: { 'old.md': '# Old\n\nold\n' }, subscribers: { 'list.csv': `${LIST}zoë@example.org,Zoë\n` } });
+    await herald(nl, ['send'], server);
+    nl.write('posts/new.md', '# New\n\nnews\n');
+    const res = await herald(nl, ['send'], server);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toMatch(/sent 4, failed 1/);
+    const zoe = (await recordRows(nl, 'new')).find((r) => r.email === 'zoë@example.org')!;
+    expect(zoe.state).toBe('failed');
+    expect(zoe.reply).toContain('SMTPUTF8');
+    await server.close();
+
+    server = await startSmtpServer();
+    nl.write('posts/newer.md', '# Newer\n\nnews\n');
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    expect(server.messagesTo('zoë@example.org')).toHaveLength(1);
+    expect(server.messagesTo('zoë@example.org')[0]!.parsed.to).toBeDefined();
+  });
+
   test('an unreachable server leaves everyone pending for the next run', async () => {
     server = await startSmtpServer();
     await newsletterWithNewPost({ retries: 1, retryDelayMs: 20 });
