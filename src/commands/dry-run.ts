@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
-import { ErrorCode, type Problem, problem, problemFromError } from '../errors';
+import { ErrorCode, type Problem, problem } from '../errors';
 import { planSend, type SendPlan } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { renderPost, type RenderedPost } from '../render/post';
+import { renderPost } from '../render/post';
 import { SendRecord } from '../record/sqlite';
 import { type Inputs, recordView } from './inputs';
-import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
+import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
 import { SAMPLE_RECIPIENT, writePreview } from './preview';
 import type { SendOptions, SendResult } from './send';
 
@@ -29,14 +29,8 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
     const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
     for (const post of [...plan.fresh, ...plan.resume]) {
       const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
-      let rendered: RenderedPost;
-      try {
-        rendered = await renderPost(post, settings, now());
-      } catch (err) {
-        problems.push(problemFromError(err));
-        reportProblems(io, problems.slice(-1));
-        continue;
-      }
+      const rendered = await orReport(io, problems, () => renderPost(post, settings, now()));
+      if (!rendered) continue;
       reportProblems(io, rendered.warnings);
       const files = await writePreview(settings.previewDir, rendered, sender, due[0] ?? SAMPLE_RECIPIENT);
       reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });

@@ -56,3 +56,15 @@ export function portOption(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
   return n;
 }
+
+/** Keeps going past a problem: the error becomes a reported problem and the caller gets undefined. */
+export async function orReport<T>(io: Output, problems: Problem[], work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (err) {
+    const p = problemFromError(err);
+    problems.push(p);
+    reportProblems(io, [p]);
+    return undefined;
+  }
+}

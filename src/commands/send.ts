@@ -6,15 +6,15 @@ import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import type { Transport } from '../deliver/transport';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { Subscriber } from '../discover/subscribers';
-import { ErrorCode, HeraldError, type Problem, problem, problemFromError } from '../errors';
+import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { renderPost, type RenderedPost } from '../render/post';
+import { renderPost } from '../render/post';
 import { RunLock } from '../record/lock';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, recordView } from './inputs';
-import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
+import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
 import { createProgress } from './progress';
 import { testSend } from './test-send';
 
@@ -113,14 +113,8 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const runId = crypto.randomUUID();
     for (const post of work) {
       if (stop.aborted) break;
-      let rendered: RenderedPost;
-      try {
-        rendered = await renderPost(post, settings, now());
-      } catch (err) {
-        problems.push(problemFromError(err));
-        reportProblems(io, problems.slice(-1));
-        continue;
-      }
+      const rendered = await orReport(io, problems, () => renderPost(post, settings, now()));
+      if (!rendered) continue;
       reportProblems(io, rendered.warnings);
       if (plan.fresh.includes(post)) {
         record.queuePost(post, audienceList(inputs!.subscribers, audience), now());
