@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
@@ -147,7 +147,15 @@ export class SmtpPool implements Transport {
     }
     return new Promise((resolve) => {
       let dataEnded = false;
-      const stream = new PassThrough();
+      let pushed = false;
+      const stream = new Readable({
+        read() {
+          if (pushed) return;
+          pushed = true;
+          this.push(message.raw);
+          this.push(null);
+        },
+      });
       // 'end' fires once the whole message was read into the DATA stream, which then writes the
       // final dot: before that, a failure cannot have delivered the message
       stream.on('end', () => {
@@ -169,7 +177,6 @@ export class SmtpPool implements Transport {
         }
         resolve({ kind: 'accepted', reply: (info.response ?? '250 OK').replace(/\s+/g, ' ').trim() });
       });
-      stream.end(message.raw);
     });
   }
 

@@ -17,19 +17,19 @@ import { type RecipientValues, type Segments, escapeHtml } from './template';
 export interface MessageTemplate {
   readonly postId: string;
   readonly sender: Sender;
-  /** Headers that are the same for everyone, after the per-recipient ones. */
-  readonly commonHeaders: string;
   readonly subject: Segments;
   readonly staticSubject?: string;
-  readonly text: EncodedPart;
-  readonly html: EncodedPart;
-  readonly boundary: string;
+  /**
+   * Everything after the per-recipient headers, as bytes ready to send: the common headers and
+   * both encoded parts, with a slot wherever a recipient's value goes.
+   */
+  readonly rest: readonly (Buffer | BodySlot)[];
 }
 
-interface EncodedPart {
-  readonly head: string;
-  /** Alternating: encoded static text, or a slot to encode per recipient. */
-  readonly pieces: readonly (string | { readonly name: keyof RecipientValues; readonly fallback: string })[];
+interface BodySlot {
+  readonly name: keyof RecipientValues;
+  readonly fallback: string;
+  /** HTML-escape the value (the HTML part) or not (the text part). */
   readonly escape: boolean;
 }
 
@@ -65,16 +65,33 @@ export function compileMessage(rendered: RenderedPost, sender: Sender, date: Dat
     'MIME-Version: 1.0' + CRLF,
     header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
   ].join('');
-  return {
-    postId: rendered.post.id,
-    sender,
-    commonHeaders: headers,
-    subject: rendered.subject,
-    staticSubject,
-    boundary,
-    text: encodePart(rendered.text, 'text/plain', false),
-    html: encodePart(rendered.html, 'text/html', true),
-  };
+  const rest: (string | BodySlot)[] = [
+    headers,
+    CRLF,
+    `--${boundary}${CRLF}`,
+    ...encodePart(rendered.text, 'text/plain', false),
+    `--${boundary}${CRLF}`,
+    ...encodePart(rendered.html, 'text/html', true),
+    `--${boundary}--${CRLF}`,
+  ];
+  return { postId: rendered.post.id, sender, subject: rendered.subject, staticSubject, rest: joinStatic(rest) };
+}
+
+/** Adjacent static pieces become one Buffer, so a recipient's message is a handful of copies. */
+function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | BodySlot)[] {
+  const out: (Buffer | BodySlot)[] = [];
+  let text = '';
+  for (const piece of pieces) {
+    if (typeof piece === 'string') {
+      text += piece;
+      continue;
+    }
+    if (text) out.push(Buffer.from(text, 'utf8'));
+    text = '';
+    out.push(piece);
+  }
+  if (text) out.push(Buffer.from(text, 'utf8'));
+  return out;
 }
 
 export function personalise(template: MessageTemplate, recipient: Recipient): OutgoingMessage {
@@ -86,33 +103,23 @@ export function personalise(template: MessageTemplate, recipient: Recipient): Ou
   head += header('Message-ID', messageId);
   head += header('List-Unsubscribe', links.header);
   if (links.oneClick) head += 'List-Unsubscribe-Post: List-Unsubscribe=One-Click' + CRLF;
-  const raw =
-    head +
-    template.commonHeaders +
-    CRLF +
-    `--${template.boundary}${CRLF}${template.text.head}${fillPart(template.text, values)}` +
-    `--${template.boundary}${CRLF}${template.html.head}${fillPart(template.html, values)}` +
-    `--${template.boundary}--${CRLF}`;
-  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: Buffer.from(raw, 'utf8'), smtputf8: recipient.smtputf8 };
-}
-
-function encodePart(segments: Segments, type: string, escape: boolean): EncodedPart {
-  const head = `Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`;
-  const pieces = segments.parts.map((part) => (typeof part === 'string' ? qpChunk(part) : part));
-  return { head, pieces, escape };
-}
-
-function fillPart(part: EncodedPart, values: RecipientValues): string {
-  let out = '';
-  for (const piece of part.pieces) {
-    if (typeof piece === 'string') {
-      out += piece;
+  const chunks: Buffer[] = [Buffer.from(head, 'utf8')];
+  for (const piece of template.rest) {
+    if (Buffer.isBuffer(piece)) {
+      chunks.push(piece);
     } else {
       const value = values[piece.name] || piece.fallback;
-      out += qpChunk(part.escape ? escapeHtml(value) : value);
+      chunks.push(Buffer.from(qpChunk(piece.escape ? escapeHtml(value) : value), 'utf8'));
     }
   }
-  return `${out}${CRLF}`;
+  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: Buffer.concat(chunks), smtputf8: recipient.smtputf8 };
+}
+
+/** A part's headers and body: static text quoted-printable encoded once, slots left for each recipient. */
+function encodePart(segments: Segments, type: string, escape: boolean): (string | BodySlot)[] {
+  const head = `Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`;
+  const body = segments.parts.map((part) => (typeof part === 'string' ? qpChunk(part) : { ...part, escape }));
+  return [head, ...body, CRLF];
 }
 
 /** Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined. */
