@@ -87,48 +87,62 @@ export interface ParsedCsv {
 /** Pure: one CSV file's text to rows; `file` is only used in messages. */
 export function parseSubscriberCsv(text: string, file: string): ParsedCsv {
   const result: ParsedCsv = { broken: false, rows: [], excluded: new Set(), problems: [] };
-  let records: { record: string[]; info: { lines: number } }[];
+  let columns: Columns | undefined;
+  let headerSeen = false;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
   try {
-    records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    // each record is handled as it is parsed and not kept: a 100,000-row export never exists
+    // in memory as parsed rows, only as the subscribers taken from it
+    parse(text, {
+      bom: true, relax_column_count: true, skip_empty_lines: true, trim: true,
+      on_record: (record: string[], context: { lines: number }) => {
+        if (!headerSeen) {
+          headerSeen = true;
+          columns = headerColumns(record, context.lines, file, result);
+        } else if (columns) {
+          takeRow(record, context.lines, columns, file, result);
+        }
+        return undefined;
+      },
+    });
   } catch (err) {
     const line = (err as { lines?: number }).lines;
+    // a file that cannot be read to its end contributes no subscribers (its exclusions still hold)
+    result.rows.length = 0;
     result.broken = true;
     result.problems.push(problem(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${(err as Error).message}`, { file, line }, 'Check the quotes on that line.'));
     return result;
   }
-  const [header, ...body] = records;
-  if (!header) {
-    result.problems.push(warning(ErrorCode.ESUBSCRIBER, 'is empty', { file }));
-    return result;
-  }
-  const columns = findColumns(header.record);
-  if (columns.email < 0) {
-    result.broken = true;
-    result.problems.push(
-      problem(ErrorCode.ESUBSCRIBER, `has no email column (header: ${header.record.join(', ')})`, { file, line: header.info.lines },
-        'Name the column "email" (or "Email Address" as Mailchimp does).'),
-    );
-    return result;
-  }
-  for (const { record, info } of body) {
-    const line = info.lines;
-    const cell = (i: number): string => (i >= 0 ? (record[i] ?? '').trim() : '');
-    const check = checkAddress(cell(columns.email));
-    if (!check.ok) {
-      result.problems.push(problem(ErrorCode.ESUBSCRIBER, `${check.reason}; row skipped`, { file, line }));
-      continue;
-    }
-    const status = cell(columns.status).toLowerCase();
-    if (EXCLUDED_STATUSES.has(status)) {
-      result.excluded.add(check.key);
-      continue;
-    }
-    const name = cell(columns.name) || [cell(columns.first), cell(columns.last)].filter(Boolean).join(' ');
-    result.rows.push({ email: check.address, key: check.key, name: cleanName(name), smtputf8: check.smtputf8, file, line });
-  }
+  if (!headerSeen) result.problems.push(warning(ErrorCode.ESUBSCRIBER, 'is empty', { file }));
   return result;
+}
+
+function headerColumns(header: string[], line: number, file: string, result: ParsedCsv): Columns | undefined {
+  const columns = findColumns(header);
+  if (columns.email >= 0) return columns;
+  result.broken = true;
+  result.problems.push(
+    problem(ErrorCode.ESUBSCRIBER, `has no email column (header: ${header.join(', ')})`, { file, line },
+      'Name the column "email" (or "Email Address" as Mailchimp does).'),
+  );
+  return undefined;
+}
+
+function takeRow(record: string[], line: number, columns: Columns, file: string, result: ParsedCsv): void {
+  const cell = (i: number): string => (i >= 0 ? (record[i] ?? '').trim() : '');
+  const check = checkAddress(cell(columns.email));
+  if (!check.ok) {
+    result.problems.push(problem(ErrorCode.ESUBSCRIBER, `${check.reason}; row skipped`, { file, line }));
+    return;
+  }
+  const status = cell(columns.status).toLowerCase();
+  if (EXCLUDED_STATUSES.has(status)) {
+    result.excluded.add(check.key);
+    return;
+  }
+  const name = cell(columns.name) || [cell(columns.first), cell(columns.last)].filter(Boolean).join(' ');
+  result.rows.push({ email: check.address, key: check.key, name: cleanName(name), smtputf8: check.smtputf8, file, line });
 }
 
 /** A display name is data for a header: no line breaks, no control characters, bounded length. */
@@ -136,7 +150,15 @@ function cleanName(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
-function findColumns(header: string[]): { email: number; name: number; first: number; last: number; status: number } {
+interface Columns {
+  readonly email: number;
+  readonly name: number;
+  readonly first: number;
+  readonly last: number;
+  readonly status: number;
+}
+
+function findColumns(header: string[]): Columns {
   const keys = header.map(headerKey);
   const find = (names: string[]): number => {
     for (const n of names) {
