@@ -33,6 +33,35 @@ describe('SMTP faults during herald send', () => {
     expect(server.messagesTo('b@example.com')).toHaveLength(0);
   });
 
+  test('a deferred recipient is retried by a later run once due, and failed once deferred for too long', async () => {
+    let refuse = true;
+    server = await startSmtpServer({ onRcpt: (addr) => (refuse && addr !== 'a@example.com' ? '451 4.7.1 Greylisted' : undefined) });
+    nl = makeNewsletter({
+      // retry after 30 ms, doubling; give up after 1.8 s
+      config: { smtp: FAST_SMTP, deferral: { firstRetryMinutes: 0.0005, giveUpAfterHours: 0.0005 } },
+      posts: { 'old.md': '# Old\n\nold\n' },
+      subscribers: { 'list.csv': LIST },
+    });
+    await herald(nl, ['send'], server);
+    nl.write('posts/new.md', '# New\n\nnews\n');
+    expect((await herald(nl, ['send'], server)).code).toBe(75);
+    expect(server.messages).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200));
+    refuse = false;
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    expect(server.messages.map((m) => m.envelopeTo[0]).sort()).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com']);
+
+    refuse = true;
+    nl.write('posts/newer.md', '# Newer\n\nnews\n');
+    await herald(nl, ['send'], server);
+    await new Promise((r) => setTimeout(r, 2000));
+    const late = await herald(nl, ['send'], server);
+    expect(late.stderr).toContain('3 deferred recipients failed: still refused after');
+    const rows = await recordRows(nl, 'newer');
+    expect(rows.filter((r) => r.state === 'failed')).toHaveLength(3);
+    expect(rows.find((r) => r.state === 'failed')!.reply).toMatch(/^gave up: still deferred .*451 4\.7\.1 Greylisted/);
+  });
+
   test('a connection dropped after the data leaves that recipient in doubt, not resent', async () => {
     server = await startSmtpServer({ onData: (_msg, n) => (n === 2 ? 'drop' : undefined) });
     await newsletterWithNewPost({ connections: 1 });
