@@ -11,6 +11,7 @@ import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { renderPost } from '../render/post';
 import { RunLock } from '../record/lock';
+import { RecordWriter } from '../record/record-writer';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, recordView } from './inputs';
@@ -80,6 +81,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   const reports: PostReport[] = [];
   let transport: Transport | undefined = opts.transport;
   let recovered = 0;
+  let writer: RecordWriter | undefined;
   try {
     recovered = recoverInterrupted(record, io, now());
     const expired = record.expireDeferred(now(), settings.deferral.giveUpAfterHours * 3_600_000);
@@ -111,6 +113,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const budget = { remaining: runBudget(settings, record, now()) };
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();
+    writer = work.length ? new RecordWriter(record, settings.stateDir) : undefined;
     for (const post of work) {
       if (stop.aborted) break;
       const rendered = await orReport(io, problems, () => renderPost(post, settings, now()));
@@ -122,7 +125,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
         if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
       }
       progress.start(post, record.dueCount(post.id, now(), opts.resendInDoubt));
-      const result = await deliverPost(rendered, record, transport!, {
+      const result = await deliverPost(rendered, writer!, transport!, {
         runId,
         sender,
         subscribers: audience,
@@ -154,6 +157,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   } finally {
     deadline.clear();
     await transport?.close();
+    await writer?.close();
     record.close();
     lock.release();
   }

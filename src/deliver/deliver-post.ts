@@ -2,7 +2,8 @@ import type { Subscriber } from '../discover/subscribers';
 import { type Sender, messageIdFor } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
 import type { RenderedPost } from '../render/post';
-import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
+import type { DeliveryRecord } from '../record/record-writer';
+import type { Claim, DeliveryRow, Settle } from '../record/sqlite';
 import type { Outcome } from './outcome';
 import type { Transport } from './transport';
 
@@ -51,7 +52,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * handed to the transport, and outcomes are committed in the same transaction as the next claims,
  * so at any moment at most `transport.capacity` recipients are between "claimed" and "recorded".
  */
-export async function deliverPost(rendered: RenderedPost, record: SendRecord, transport: Transport, opts: DeliveryOptions): Promise<DeliverySummary> {
+export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord, transport: Transport, opts: DeliveryOptions): Promise<DeliverySummary> {
   const postId = rendered.post.id;
   // the MIME message is assembled once per post; each recipient only adds their own bytes
   const template = compileMessage(rendered, opts.sender, opts.now());
@@ -145,7 +146,7 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
     const claimedRows: DeliveryRow[] = [];
     for (const row of rows) {
       if (!opts.subscribers.has(row.key)) {
-        record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
+        await record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
         summary.skipped++;
         continue;
       }
@@ -153,7 +154,7 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
       claimedRows.push(row);
     }
     if (claims.length || settles.length) {
-      const owned = record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
+      const owned = await record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
       for (let i = 0; i < claimedRows.length; i++) {
         if (!owned[i]) continue;
         await pace();
@@ -168,12 +169,15 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
         inflight.add(p);
       }
     }
-    if (inflight.size) {
+    // replies that came in during that commit freed slots and wait to be recorded: go round
+    // again at once; otherwise wait for the next reply
+    if (inflight.size && !settles.length && (inflight.size >= transport.capacity || !rows.length)) {
       await Promise.race(inflight);
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
+    if (inflight.size) continue;
     if (!rows.length && !settles.length) {
       if (stopping() || !retryQueue.length) break;
       const wait = Math.max(0, Math.min(...retryQueue.map((r) => r.notBefore)) - Date.now());
@@ -182,7 +186,7 @@ export async function deliverPost(rendered: RenderedPost, record: SendRecord, tr
     }
   }
   summary.notAttempted += retryQueue.length;
-  if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
+  if (settles.length) await record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
   return summary;
 
   async function pace(): Promise<void> {
