@@ -88,6 +88,19 @@ describe('unattended operation', () => {
     expect(res.stderr).toMatch(/herald\.config\.json: schedule\.cron "every ten minutes" is not a cron expression/);
   });
 
+  test('a run that reaches its deadline stops taking recipients, records everything and leaves the rest for the next run', async () => {
+    server = await startSmtpServer({ dataDelayMs: 50 });
+    await setUp(200, {}, { runDeadlineMinutes: 0.01, connections: 2 });
+    nl.write('posts/new.md', '# New\n\nnews\n');
+    const res = await herald(nl, ['send'], server);
+    expect(res.code).toBe(75);
+    expect(res.stdout).toContain('the run deadline was reached; the next run continues.');
+    const rows = await recordRows(nl, 'new');
+    expect(rows.filter((r) => r.state === 'sending' || r.state === 'in_doubt')).toHaveLength(0);
+    expect(rows.filter((r) => r.state === 'sent').length).toBe(server.messages.length);
+    expect(server.messages.length).toBeLessThan(200);
+  });
+
   test('messagesPerSecond is respected', async () => {
     server = await startSmtpServer();
     await setUp(21, {}, { messagesPerSecond: 20 });
