@@ -31,7 +31,7 @@ async function main() {
     const message = api.compose
       ? api.compose.personalise(api.compose.compileMessage(rendered, sender, new Date()), subscribers[0])
       : await api.buildMessage(rendered, sender, subscribers[0]);
-    fs.writeFileSync(args.out, message.raw);
+    fs.writeFileSync(args.out, Buffer.isBuffer(message.raw) ? message.raw : Buffer.concat(message.raw));
     fs.writeFileSync(`${args.out}.json`, JSON.stringify({ path: api.compose ? 'compose.personalise' : 'message.buildMessage' }));
     return;
   }
@@ -78,7 +78,10 @@ async function main() {
     const compileMs = msSince(t0);
     const pass = () => {
       const start = now();
-      for (const s of recipients) sink += api.compose.personalise(template, s).raw.length;
+      for (const s of recipients) {
+        const raw = api.compose.personalise(template, s).raw;
+        sink += Buffer.isBuffer(raw) ? raw.length : raw.reduce((n, b) => n + b.length, 0);
+      }
       return (msSince(start) * 1000) / count;
     };
     const cold = pass();

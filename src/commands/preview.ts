@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Sender } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
-import type { Recipient } from '../render/message';
+import { messageBytes, type Recipient } from '../render/message';
 import { fillMessage, type RenderedPost } from '../render/post';
 import { unsubscribeLinks } from '../render/envelope';
 
@@ -28,7 +28,7 @@ export async function writePreview(previewDir: string, rendered: RenderedPost, s
   const eml = path.join(dir, 'message.eml');
   fs.writeFileSync(html, filled.html);
   fs.writeFileSync(path.join(dir, 'email.txt'), filled.text);
-  fs.writeFileSync(eml, message.raw);
+  fs.writeFileSync(eml, messageBytes(message));
   return { dir, html, eml };
 }
 

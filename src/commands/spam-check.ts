@@ -3,6 +3,7 @@ import { type Problem, problem, ErrorCode } from '../errors';
 import { compileMessage, personalise } from '../render/compose';
 import { resolveSender, unsubscribeLinks } from '../render/envelope';
 import { fillMessage, GMAIL_CLIP_BYTES, renderPost } from '../render/post';
+import { messageBytes } from '../render/message';
 import { lintEmail } from '../spam/lint';
 import { spamCheck } from '../spam/spamassassin';
 import type { Output } from './io';
@@ -25,7 +26,7 @@ export async function checkSpam(settings: Settings, name: string, firstSubscribe
     // the size warning already comes with the rendered post
     ...lintEmail({ html: filled.html, text: filled.text, postalAddress: settings.postalAddress, file: post.file }).filter((p) => !/Gmail clips/.test(p.message) || Buffer.byteLength(filled.html) <= GMAIL_CLIP_BYTES),
   ];
-  const report = await spamCheck(personalise(compileMessage(rendered, sender, new Date()), recipient).raw);
+  const report = await spamCheck(messageBytes(personalise(compileMessage(rendered, sender, new Date()), recipient)));
   if ('unavailable' in report) {
     io.out(`spam check of "${post.title}": skipped: ${report.unavailable}`);
     return problems;

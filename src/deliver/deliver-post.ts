@@ -1,6 +1,7 @@
 import type { Subscriber } from '../discover/subscribers';
 import { type Sender, messageIdFor } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
+import { messageBytes } from '../render/message';
 import type { RenderedPost } from '../render/post';
 import type { DeliveryRecord } from '../record/record-writer';
 import type { Claim, DeliveryRow, Settle } from '../record/sqlite';
@@ -132,7 +133,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     let outcome: Outcome;
     try {
       const message = personalise(template, opts.subscribers.get(row.key)!);
-      outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(message.raw) } : message);
+      outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(messageBytes(message)) } : message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
     }

@@ -152,7 +152,7 @@ export class SmtpPool implements Transport {
         read() {
           if (pushed) return;
           pushed = true;
-          this.push(message.raw);
+          for (const piece of Buffer.isBuffer(message.raw) ? [message.raw] : message.raw) this.push(piece);
           this.push(null);
         },
       });

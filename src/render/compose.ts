@@ -112,7 +112,8 @@ export function personalise(template: MessageTemplate, recipient: Recipient): Ou
       chunks.push(Buffer.from(qpChunk(piece.escape ? escapeHtml(value) : value), 'utf8'));
     }
   }
-  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: Buffer.concat(chunks), smtputf8: recipient.smtputf8 };
+  // the shared pieces go to the socket as they are: no per-recipient copy of the whole message
+  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: chunks, smtputf8: recipient.smtputf8 };
 }
 
 /** A part's headers and body: static text quoted-printable encoded once, slots left for each recipient. */

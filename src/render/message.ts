@@ -7,8 +7,14 @@ import { type RenderedPost, fillMessage } from './post';
 export interface OutgoingMessage {
   readonly messageId: string;
   readonly envelope: { readonly from: string; readonly to: string };
-  readonly raw: Buffer;
+  /** The message's bytes in order: one Buffer, or pieces shared by every recipient of a post. */
+  readonly raw: Buffer | readonly Buffer[];
   readonly smtputf8: boolean;
+}
+
+/** The whole message as one Buffer (for signing, saving or parsing). */
+export function messageBytes(message: OutgoingMessage): Buffer {
+  return Buffer.isBuffer(message.raw) ? message.raw : Buffer.concat(message.raw);
 }
 
 export type Recipient = Pick<Subscriber, 'email' | 'key' | 'name' | 'smtputf8'>;
@@ -20,7 +26,7 @@ export interface BuildOptions {
 }
 
 /** Builds one subscriber's message with nodemailer's own MIME composer (valid MIME, QP line limits). */
-export async function buildMessage(rendered: RenderedPost, sender: Sender, recipient: Recipient, opts: BuildOptions = {}): Promise<OutgoingMessage> {
+export async function buildMessage(rendered: RenderedPost, sender: Sender, recipient: Recipient, opts: BuildOptions = {}): Promise<OutgoingMessage & { readonly raw: Buffer }> {
   const links = unsubscribeLinks(sender, recipient);
   const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible });
   const messageId = opts.test

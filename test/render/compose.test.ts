@@ -6,7 +6,7 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
 import { compileMessage, personalise } from '../../src/render/compose';
 import { resolveSender, type Sender } from '../../src/render/envelope';
-import { buildMessage, type Recipient } from '../../src/render/message';
+import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
 import { renderPost, type RenderedPost } from '../../src/render/post';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -71,7 +71,7 @@ describe('the fast message path is equivalent to nodemailer\'s composer', () => 
     const date = new Date('2026-01-02T03:04:05Z');
     const slow = await simpleParser((await buildMessage(rendered, sender, recipient, { date })).raw);
     const fastMessage = personalise(compileMessage(rendered, sender, date), recipient);
-    const fast = await simpleParser(fastMessage.raw);
+    const fast = await simpleParser(messageBytes(fastMessage));
     expect(comparable(fast)).toEqual(comparable(slow));
     expect(fast.date?.toISOString()).toBe(slow.date?.toISOString());
     expect(fastMessage.envelope).toEqual({ from: 'news@example.com', to: recipient.email });
@@ -80,7 +80,7 @@ describe('the fast message path is equivalent to nodemailer\'s composer', () => 
   test('every line of a fast message fits the MIME limits', () => {
     const template = compileMessage(rendered, sender, new Date());
     for (const recipient of RECIPIENTS) {
-      const raw = personalise(template, recipient).raw.toString('utf8');
+      const raw = messageBytes(personalise(template, recipient)).toString('utf8');
       const [head, ...body] = raw.split('\r\n\r\n');
       for (const line of head!.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
       for (const line of body.join('\r\n\r\n').split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(78);
