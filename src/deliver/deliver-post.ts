@@ -39,6 +39,8 @@ export interface DeliverySummary {
 }
 
 const PAGE = 500;
+/** Commits waiting for the disk at once: one syncing, one filling up behind it. */
+const MAX_COMMITS_QUEUED = 2;
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -140,8 +142,31 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     settle(row, outcome);
   };
 
+  // Commits are pipelined: while one is being synced to disk the next (the replies that came in
+  // meanwhile, and claims for the slots they freed) is already queued behind it. A message is
+  // still handed over only once the commit holding its claim has resolved.
+  const commits = new Set<Promise<void>>();
+  let reserved = 0;
+
+  const launch = async (rows: readonly DeliveryRow[], owned: readonly boolean[]): Promise<void> => {
+    for (let i = 0; i < rows.length; i++) {
+      if (!owned[i]) continue;
+      await pace();
+      if (opts.stop.aborted) {
+        // claimed but never handed over: give it back untouched
+        settles.push({ postId, key: rows[i]!.key, state: 'pending', reply: 'not sent: herald was stopping' });
+        summary.notAttempted++;
+        continue;
+      }
+      opts.budget.remaining--;
+      const p = start(rows[i]!).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+  };
+
   for (;;) {
-    const free = stopping() ? 0 : Math.min(transport.capacity - inflight.size, opts.budget.remaining);
+    const canCommit = commits.size < MAX_COMMITS_QUEUED;
+    const free = stopping() || !canCommit ? 0 : Math.min(transport.capacity - inflight.size - reserved, opts.budget.remaining - reserved);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
     const claimedRows: DeliveryRow[] = [];
@@ -154,31 +179,25 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       claims.push({ postId, key: row.key, messageId: messageIdFor(opts.sender, postId, row.key) });
       claimedRows.push(row);
     }
-    if (claims.length || settles.length) {
-      const owned = await record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
-      for (let i = 0; i < claimedRows.length; i++) {
-        if (!owned[i]) continue;
-        await pace();
-        if (opts.stop.aborted) {
-          // claimed but never handed over: give it back untouched
-          settles.push({ postId, key: claimedRows[i]!.key, state: 'pending', reply: 'not sent: herald was stopping' });
-          summary.notAttempted++;
-          continue;
-        }
-        opts.budget.remaining--;
-        const p = start(claimedRows[i]!).finally(() => inflight.delete(p));
-        inflight.add(p);
-      }
+    if (canCommit && (claims.length || settles.length)) {
+      reserved += claims.length;
+      const commit = record
+        .apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt })
+        .then(async (owned) => {
+          reserved -= claims.length;
+          await launch(claimedRows, owned);
+        })
+        .finally(() => commits.delete(commit));
+      commit.catch(() => undefined); // observed through the race below
+      commits.add(commit);
+      continue;
     }
-    // replies that came in during that commit freed slots and wait to be recorded: go round
-    // again at once; otherwise wait for the next reply
-    if (inflight.size && !settles.length && (inflight.size >= transport.capacity || !rows.length)) {
-      await Promise.race(inflight);
+    if (inflight.size || commits.size) {
+      await Promise.race([...inflight, ...commits]);
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
       continue;
     }
-    if (inflight.size) continue;
     if (!rows.length && !settles.length) {
       if (stopping() || !retryQueue.length) break;
       const wait = Math.max(0, Math.min(...retryQueue.map((r) => r.notBefore)) - Date.now());
