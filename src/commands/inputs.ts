@@ -1,6 +1,6 @@
 import type { Settings } from '../config/load';
 import { type DiscoverOptions, discoverPosts, type Post } from '../discover/posts';
-import { discoverSubscribers, type Subscriber } from '../discover/subscribers';
+import { type DiscoveredSubscribers, discoverSubscribers, discoverSubscribersApart, type Subscriber } from '../discover/subscribers';
 import type { Problem } from '../errors';
 import type { RecordView } from '../plan/plan';
 import type { SendRecord } from '../record/sqlite';
@@ -29,7 +29,15 @@ export function readPosts(settings: Settings, opts: DiscoverOptions = {}): PostI
 }
 
 export function readSubscribers(settings: Settings): SubscriberInputs {
-  const subs = discoverSubscribers(settings.subscribersDir);
+  return subscriberInputs(discoverSubscribers(settings.subscribersDir));
+}
+
+/** The same, parsed on a worker thread so the parser's garbage leaves with it (used before a send). */
+export async function readSubscribersApart(settings: Settings): Promise<SubscriberInputs> {
+  return subscriberInputs(await discoverSubscribersApart(settings.subscribersDir));
+}
+
+function subscriberInputs(subs: DiscoveredSubscribers): SubscriberInputs {
   return {
     subscribers: subs.subscribers,
     subscriberMap: new Map(subs.subscribers.map((s) => [s.key, s])),

@@ -14,7 +14,7 @@ import { RunLock } from '../record/lock';
 import { RecordWriter } from '../record/record-writer';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
-import { readPosts, readSubscribers, recordView } from './inputs';
+import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
 import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
 import { createProgress } from './progress';
 import { testSend } from './test-send';
@@ -97,7 +97,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     describeFirstRun(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
     const work = [...plan.fresh, ...plan.resume];
-    const inputs = work.length ? readSubscribers(settings) : undefined;
+    const inputs = work.length ? await readSubscribersApart(settings) : undefined;
     if (inputs) {
       reportProblems(io, inputs.problems);
       problems.push(...inputs.problems);
