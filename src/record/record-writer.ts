@@ -12,15 +12,6 @@ export interface DeliveryRecord {
   skip(postId: string, key: string, reason: string, now: Date): Promise<void>;
 }
 
-/** The record itself, used in place (tests, small runs): every write blocks until it is on disk. */
-export function inPlace(record: SendRecord): DeliveryRecord {
-  return {
-    due: (...args) => record.due(...args),
-    apply: async (...args) => record.apply(...args),
-    skip: async (...args) => record.skip(...args),
-  };
-}
-
 type Request = { id: number; method: 'apply' | 'skip' | 'close'; args: unknown[] };
 type Reply = { id: number; result?: unknown; error?: string };
 
