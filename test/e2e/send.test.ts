@@ -73,6 +73,10 @@ describe('herald send, end to end through the CLI and a real SMTP server', () =>
     expect(res.stderr).not.toMatch(/error/);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/total: sent 18, failed 0, deferred 0, in doubt 0/);
+    // not on a terminal: structured progress lines, with counts and never an address or a secret
+    expect(res.stderr).toMatch(/^time=\S+ level=info event=post-end post=\S+ done=3 total=3 sent=3 failed=0/m);
+    expect(res.stdout + res.stderr).not.toMatch(/@example\.(com|org|net)/);
+    expect(res.stdout + res.stderr).not.toContain(server.url);
     expect(server.messages).toHaveLength(6 * 3);
     for (const m of server.messages) {
       expect(m.envelopeTo).toHaveLength(1);
