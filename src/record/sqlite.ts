@@ -126,6 +126,9 @@ export class SendRecord {
       if (!opts.readonly) fs.mkdirSync(stateDir, { recursive: true });
       const db = new Database(file, { readonly: opts.readonly, fileMustExist: opts.readonly });
       db.pragma('busy_timeout = 10000');
+      // the send loop walks the record in order: a small page cache serves it as well as
+      // better-sqlite3's default of 16 MB per connection, which a large list would fill for nothing
+      db.pragma('cache_size = -4000');
       if (!opts.readonly) {
         db.pragma('journal_mode = WAL');
         // FULL: a claim must be on disk before the message leaves, or a power cut could resend it
