@@ -13,7 +13,8 @@ export interface PostInputs {
 /** The subscriber files as read now: merged, validated, with every problem found. */
 export interface SubscriberInputs {
   readonly subscribers: readonly Subscriber[];
-  readonly subscriberMap: ReadonlyMap<string, Subscriber>;
+  /** By key, in list order; a new Map for each read, so a caller may trim it. */
+  readonly subscriberMap: Map<string, Subscriber>;
   /** A subscriber file could not be read as a whole: the audience cannot be trusted for sending. */
   readonly subscriberFileBroken: boolean;
   readonly problems: readonly Problem[];

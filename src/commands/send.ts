@@ -9,7 +9,7 @@ import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { renderPost } from '../render/post';
+import { type RenderedPost, renderPostApart } from '../render/post';
 import { RunLock } from '../record/lock';
 import { RecordWriter } from '../record/record-writer';
 import { type FileStamp, SendRecord } from '../record/sqlite';
@@ -96,13 +96,21 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     if (plan.firstRun) record.initialize(plan.baseline, now());
     describeFirstRun(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
-    const work = [...plan.fresh, ...plan.resume];
+    // every post is rendered before the list is read, so MJML's thread never overlaps the list in memory
+    const ready: { post: Post; rendered: RenderedPost }[] = [];
+    for (const post of [...plan.fresh, ...plan.resume]) {
+      const rendered = await orReport(io, problems, () => renderPostApart(post, settings, now()));
+      if (!rendered) continue;
+      reportProblems(io, rendered.warnings);
+      ready.push({ post, rendered });
+    }
+    const work = ready.map((r) => r.post);
     const inputs = work.length ? await readSubscribersApart(settings) : undefined;
     if (inputs) {
       reportProblems(io, inputs.problems);
       problems.push(...inputs.problems);
     }
-    const audience = new Map(inputs?.subscriberMap);
+    const audience = inputs?.subscriberMap ?? new Map<string, Subscriber>();
     if (work.length) suppressGoneMailboxes(record, settings, audience);
     if (inputs?.subscriberFileBroken) {
       throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file could not be read, so nothing is sent (the list would be incomplete)', {
@@ -114,13 +122,10 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();
     writer = work.length ? new RecordWriter(record, settings.stateDir) : undefined;
-    for (const post of work) {
+    for (const { post, rendered } of ready) {
       if (stop.aborted) break;
-      const rendered = await orReport(io, problems, () => renderPost(post, settings, now()));
-      if (!rendered) continue;
-      reportProblems(io, rendered.warnings);
       if (plan.fresh.includes(post)) {
-        record.queuePost(post, audienceList(inputs!.subscribers, audience), now());
+        record.queuePost(post, audience.values(), now());
         const stamp = fileStamp(settings.postsDir, post);
         if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
       }
@@ -224,9 +229,6 @@ function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience:
   for (const f of gone) audience.delete(f.email.toLowerCase());
 }
 
-function audienceList(all: readonly Subscriber[], audience: ReadonlyMap<string, Subscriber>): Subscriber[] {
-  return all.filter((s) => audience.has(s.key));
-}
 
 function runBudget(settings: Settings, record: SendRecord, now: Date): number {
   let budget = settings.smtp.maxPerRun > 0 ? settings.smtp.maxPerRun : Number.POSITIVE_INFINITY;
