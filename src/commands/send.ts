@@ -105,35 +105,29 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
       ready.push({ post, rendered });
     }
     const work = ready.map((r) => r.post);
-    const inputs = work.length ? await readSubscribersApart(settings) : undefined;
-    if (inputs) {
-      reportProblems(io, inputs.problems);
-      problems.push(...inputs.problems);
-    }
-    const audience = inputs?.subscriberMap ?? new Map<string, Subscriber>();
-    if (work.length) suppressGoneMailboxes(record, settings, audience);
-    if (inputs?.subscriberFileBroken) {
-      throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file could not be read, so nothing is sent (the list would be incomplete)', {
-        hint: 'Fix the file named above, then run herald send again.',
-      });
-    }
+    const audience = work.length ? await readAudience(settings, record, io, problems) : new Map<string, Subscriber>();
     transport ??= work.length ? createSmtpPool(settings.env.smtpUrl, settings.smtp) : undefined;
     const budget = { remaining: runBudget(settings, record, now()) };
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();
     writer = work.length ? new RecordWriter(record, settings.stateDir) : undefined;
+    // every new post's audience is recorded up front; from then on the list is only needed as keys,
+    // and the subscriber objects can go before the long part of the run
+    for (const { post } of ready) {
+      if (!plan.fresh.includes(post)) continue;
+      record.queuePost(post, audience.values(), now());
+      const stamp = fileStamp(settings.postsDir, post);
+      if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
+    }
+    const subscribed = new Set(audience.keys());
+    audience.clear();
     for (const { post, rendered } of ready) {
       if (stop.aborted) break;
-      if (plan.fresh.includes(post)) {
-        record.queuePost(post, audience.values(), now());
-        const stamp = fileStamp(settings.postsDir, post);
-        if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
-      }
       progress.start(post, record.dueCount(post.id, now(), opts.resendInDoubt));
       const result = await deliverPost(rendered, writer!, transport!, {
         runId,
         sender,
-        subscribers: audience,
+        subscribed,
         includeInDoubt: opts.resendInDoubt,
         retries: settings.smtp.retries,
         retryDelayMs: settings.smtp.retryDelayMs,
@@ -147,7 +141,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
       });
       progress.end();
       reports.push({ id: post.id, title: post.title, file: post.file, result });
-      suppressGoneMailboxes(record, settings, audience);
+      suppressGoneMailboxes(record, settings, subscribed);
       if (result.aborted) {
         problems.push(problem(ErrorCode.ESMTP, `sending stopped: ${result.aborted}`, undefined,
           `Nobody was marked failed. Check HERALD_SMTP_URL (${redactSmtpUrl(settings.env.smtpUrl ?? '')}) and the sender address, then run again.`));
@@ -193,6 +187,20 @@ function rememberFiles(record: SendRecord, settings: Settings, posts: readonly P
   if (stamps.length) record.stampFiles(stamps);
 }
 
+/** The list by key, bounced mailboxes taken out; nothing is sent when a file could not be read. */
+async function readAudience(settings: Settings, record: SendRecord, io: Output, problems: Problem[]): Promise<Map<string, Subscriber>> {
+  const inputs = await readSubscribersApart(settings);
+  reportProblems(io, inputs.problems);
+  problems.push(...inputs.problems);
+  if (inputs.subscriberFileBroken) {
+    throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file could not be read, so nothing is sent (the list would be incomplete)', {
+      hint: 'Fix the file named above, then run herald send again.',
+    });
+  }
+  suppressGoneMailboxes(record, settings, inputs.subscriberMap);
+  return inputs.subscriberMap;
+}
+
 /** The DKIM signer when a key is configured; a bad key is a settings error before anything is sent. */
 export function signerFor(settings: Settings): ((raw: Buffer) => Promise<Buffer>) | undefined {
   if (!settings.dkim) return undefined;
@@ -220,7 +228,7 @@ function recoverInterrupted(record: SendRecord, io: Output, now: Date): number {
  * itself so that a crash between the failure and this write loses nothing; they also leave this
  * run's audience at once.
  */
-function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience: Map<string, Subscriber>): void {
+function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience: { delete(key: string): boolean }): void {
   const gone = record.failures().filter((f) => isMailboxGone(f.reply));
   if (!gone.length) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,4 +1,3 @@
-import type { Subscriber } from '../discover/subscribers';
 import { type Sender, messageIdFor } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
 import { messageBytes } from '../render/message';
@@ -11,8 +10,8 @@ import type { Transport } from './transport';
 export interface DeliveryOptions {
   readonly runId: string;
   readonly sender: Sender;
-  /** Who is subscribed now: a queued recipient missing here left the list and is skipped. */
-  readonly subscribers: ReadonlyMap<string, Subscriber>;
+  /** Who is subscribed now (keys): a queued recipient missing here left the list and is skipped. */
+  readonly subscribed: ReadonlySet<string>;
   readonly includeInDoubt: boolean;
   readonly retries: number;
   readonly retryDelayMs: number;
@@ -134,7 +133,8 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   const start = async (row: DeliveryRow): Promise<void> => {
     let outcome: Outcome;
     try {
-      const message = personalise(template, opts.subscribers.get(row.key)!);
+      // the recipient as recorded with the post's audience
+      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: /[^\x00-\x7f]/.test(row.email) });
       outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(messageBytes(message)) } : message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
@@ -171,7 +171,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     const claims: Claim[] = [];
     const claimedRows: DeliveryRow[] = [];
     for (const row of rows) {
-      if (!opts.subscribers.has(row.key)) {
+      if (!opts.subscribed.has(row.key)) {
         await record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
         summary.skipped++;
         continue;
