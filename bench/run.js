@@ -789,7 +789,9 @@ function writeReport(file, ctx) {
     sections.set(`subscribers=${ctx.o.subscribers} sessions=${ctx.o.sessions}`, { n: ctx.o.subscribers, s: ctx.o.sessions, body: `${sectionMarkdown(ctx)}\n` });
   }
   const ordered = [...sections.entries()].sort((a, b) => a[1].n - b[1].n || a[1].s - b[1].s);
-  const text = `${INTRO}\n# Results\n\n${ordered.map(([k, v]) => `<!-- bench:begin ${k} -->\n${v.body}<!-- bench:end -->`).join('\n\n')}\n`;
+  // a hand-written assessment between notes markers survives every rerun
+  const notes = /<!-- notes:begin -->\n[\s\S]*?<!-- notes:end -->\n/.exec(existing)?.[0] ?? '';
+  const text = `${INTRO}\n${notes ? `${notes}\n` : ''}# Results\n\n${ordered.map(([k, v]) => `<!-- bench:begin ${k} -->\n${v.body}<!-- bench:end -->`).join('\n\n')}\n`;
   fs.writeFileSync(file, text);
 }
 
