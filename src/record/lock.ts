@@ -9,6 +9,13 @@ import { ErrorCode, HeraldError } from '../errors';
  * transaction on a file in the state folder: the operating system drops it when the process
  * dies, however it dies, so a lock left by a crashed run is taken over without guessing from PIDs.
  */
+/** How long a run keeps trying while the lock is taken but nobody is recorded as holding it. */
+const SETTLE_MS = 2000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export class RunLock {
   private constructor(
     private readonly db: Database.Database,
@@ -21,16 +28,26 @@ export class RunLock {
     const infoFile = `${file}.json`;
     const db = new Database(file);
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.waitMs))}`);
-    try {
-      db.exec('BEGIN EXCLUSIVE');
-    } catch (err) {
-      db.close();
-      const holder = readHolder(infoFile);
-      throw new HeraldError(ErrorCode.ELOCKED, `another herald is already running here${holder ? ` (${holder})` : ''}`, {
-        location: { file },
-        hint: 'It will finish on its own; run again later. Two runs never send at the same time.',
-        cause: err,
-      });
+    const started = Date.now();
+    for (;;) {
+      try {
+        db.exec('BEGIN EXCLUSIVE');
+        break;
+      } catch (err) {
+        const holder = readHolder(infoFile);
+        // no holder on record: two runs starting together touched the file at the same moment, or
+        // the winner has not written its name yet; try again shortly rather than both giving up
+        if (!holder && Date.now() - started < SETTLE_MS) {
+          sleepSync(10 + Math.random() * 40);
+          continue;
+        }
+        db.close();
+        throw new HeraldError(ErrorCode.ELOCKED, `another herald is already running here${holder ? ` (${holder})` : ''}`, {
+          location: { file },
+          hint: 'It will finish on its own; run again later. Two runs never send at the same time.',
+          cause: err,
+        });
+      }
     }
     const info = { pid: process.pid, host: os.hostname(), command: opts.command, since: new Date().toISOString() };
     fs.writeFileSync(infoFile, `${JSON.stringify(info)}\n`);
