@@ -13,7 +13,8 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
   const inputs = readInputs(settings);
   const problems: Problem[] = [...inputs.problems];
   try {
-    resolveSender(settings, { requireSecret: true });
+    const sender = resolveSender(settings, { requireSecret: true });
+    problems.push(...checkDkim(settings, sender.from.address, opts.json ? undefined : io));
   } catch (err) {
     problems.push(problemFromError(err));
   }
@@ -77,4 +78,21 @@ async function checkTemplates(settings: Settings): Promise<Problem[]> {
     }
   }
   return problems;
+}
+
+/** A configured DKIM key must load and align with the sender; the DNS record to publish is shown. */
+function checkDkim(settings: Settings, fromAddress: string, io: Output | undefined): Problem[] {
+  if (!settings.dkim) return [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dkim = require('../render/dkim') as typeof import('../render/dkim');
+  try {
+    const signer = dkim.loadDkim(settings);
+    if (!signer) return [];
+    const record = dkim.dkimDnsRecord(signer);
+    io?.out(`DKIM: signing as d=${signer.domain} s=${signer.selector}; publish TXT ${record.name} "${record.value}"`);
+    const misaligned = dkim.dkimAlignment(signer, fromAddress);
+    return misaligned ? [misaligned] : [];
+  } catch (err) {
+    return [problemFromError(err)];
+  }
 }
