@@ -6,7 +6,6 @@ describe('herald check with DKIM', () => {
   let nl: TempNewsletter;
   afterEach(() => nl?.remove());
 
-
   const pem = (): string => crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
   test('shows the DNS record to publish, and warns when the signing domain is not the sender\'s', async () => {
