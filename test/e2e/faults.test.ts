@@ -88,6 +88,19 @@ describe('SMTP faults during herald send', () => {
     expect(server.connectionsOpened).toBeGreaterThanOrEqual(2);
   });
 
+  test('a connection lost before the data is retried on a new connection: nobody fails, nobody gets two', async () => {
+    let rcpts = 0;
+    server = await startSmtpServer({ onRcpt: () => (++rcpts === 2 ? 'drop' : undefined) });
+    await newsletterWithNewPost({ connections: 1 });
+    const res = await herald(nl, ['send'], server);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/sent 4, failed 0, deferred 0, in doubt 0/);
+    expect(server.messages).toHaveLength(4);
+    expect(new Set(server.messages.map((m) => m.envelopeTo[0])).size).toBe(4);
+    expect(server.connectionsOpened).toBeGreaterThanOrEqual(2);
+    expect((await recordRows(nl, 'new')).every((r) => r.state === 'sent')).toBe(true);
+  });
+
   test('a stalled server after the data times out into in doubt instead of hanging', async () => {
     server = await startSmtpServer({ onData: (_msg, n) => (n === 1 ? 'stall' : undefined) });
     await newsletterWithNewPost({ connections: 1, socketTimeoutMs: 500 });

@@ -24,7 +24,8 @@ export type Reply = string;
 
 export interface FaultPlan {
   /** Called for each RCPT TO; return a Reply to reject it, undefined to accept. n = 1-based count of RCPT commands seen by the server so far. */
-  onRcpt?(address: string, n: number): Reply | undefined;
+  /** 'drop' destroys the socket without answering the RCPT TO (a connection lost before the data). */
+  onRcpt?(address: string, n: number): Reply | 'drop' | undefined;
   /** Called for each MAIL FROM. */
   onMailFrom?(address: string, n: number): Reply | undefined;
   /**
@@ -185,9 +186,13 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
     callback(reply ? replyError(reply) : null);
   }
 
-  function onRcptTo(address: { address: string }, _session: SMTPServerSession, callback: SmtpCallback): void {
+  function onRcptTo(address: { address: string }, session: SMTPServerSession, callback: SmtpCallback): void {
     const n = ++rcptCount;
     const reply = plan.onRcpt && runHook(() => plan.onRcpt!(address.address, n));
+    if (reply === 'drop') {
+      socketOf(session)?.destroy();
+      return;
+    }
     callback(reply ? replyError(reply) : null);
   }
 
