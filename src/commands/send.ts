@@ -35,8 +35,6 @@ export interface SendOptions {
   /** How progress is shown: a bar on a terminal, log lines otherwise, nothing for --json. */
   readonly progress: 'tty' | 'log' | 'quiet';
   readonly now?: () => Date;
-  /** Overrides the SMTP transport (tests of the delivery loop; never used by the CLI). */
-  readonly transport?: Transport;
 }
 
 export type Totals = Omit<DeliverySummary, 'aborted'>;
@@ -79,7 +77,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   const stop = AbortSignal.any([opts.stop, deadline.signal]);
   const problems: Problem[] = [];
   const reports: PostReport[] = [];
-  let transport: Transport | undefined = opts.transport;
+  let transport: Transport | undefined;
   let recovered = 0;
   let writer: RecordWriter | undefined;
   try {
@@ -106,7 +104,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     }
     const work = ready.map((r) => r.post);
     const audience = work.length ? await readAudience(settings, record, io, problems) : new Map<string, Subscriber>();
-    transport ??= work.length ? createSmtpPool(settings.env.smtpUrl, settings.smtp) : undefined;
+    transport = work.length ? createSmtpPool(settings.env.smtpUrl, settings.smtp) : undefined;
     const budget = { remaining: runBudget(settings, record, now()) };
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();

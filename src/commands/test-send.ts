@@ -29,7 +29,7 @@ export async function testSend(settings: Settings, inputs: PostInputs, opts: Sen
   const built = await buildMessage(rendered, sender, { email: check.address, key: check.key, name: '', smtputf8: check.smtputf8 }, { test: true });
   const sign = signerFor(settings);
   const message = sign ? { ...built, raw: await sign(built.raw) } : built;
-  const transport = opts.transport ?? createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, connections: 1 });
+  const transport = createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, connections: 1 });
   try {
     const outcome = await transport.send(message);
     const ok = outcome.kind === 'accepted';

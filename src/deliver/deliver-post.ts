@@ -61,7 +61,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   const summary: DeliverySummary = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   const settles: Settle[] = [];
   const inflight = new Set<Promise<void>>();
-  const retryQueue: { row: DeliveryRow; notBefore: number; tries: number }[] = [];
+  const retryQueue: { row: DeliveryRow; notBefore: number }[] = [];
   const triesByKey = new Map<string, number>();
   let buffer: DeliveryRow[] = [];
   let afterSeq = -1;
@@ -122,7 +122,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
         const tries = (triesByKey.get(row.key) ?? 0) + 1;
         triesByKey.set(row.key, tries);
         if (tries <= opts.retries && !stopping()) {
-          retryQueue.push({ row, notBefore: Date.now() + opts.retryDelayMs * 2 ** (tries - 1), tries });
+          retryQueue.push({ row, notBefore: Date.now() + opts.retryDelayMs * 2 ** (tries - 1) });
         } else {
           summary.notAttempted++;
         }
