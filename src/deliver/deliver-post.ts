@@ -1,4 +1,5 @@
 import { type Sender, messageIdFor } from '../render/envelope';
+import { needsSmtpUtf8 } from '../discover/address';
 import { compileMessage, personalise } from '../render/compose';
 import { messageBytes } from '../render/message';
 import type { RenderedPost } from '../render/post';
@@ -134,7 +135,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     let outcome: Outcome;
     try {
       // the recipient as recorded with the post's audience
-      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: /[^\x00-\x7f]/.test(row.email) });
+      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: needsSmtpUtf8(row.email) });
       outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(messageBytes(message)) } : message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };

@@ -25,7 +25,7 @@ export function checkAddress(input: string): AddressCheck {
   if (!isPlainAddress(value)) return { ok: false, reason: `"${value}" is not a valid email address` };
   const at = value.lastIndexOf('@');
   const address = `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
-  return { ok: true, address, key: address.toLowerCase(), smtputf8: /[^\x00-\x7f]/.test(address) };
+  return { ok: true, address, key: address.toLowerCase(), smtputf8: needsSmtpUtf8(address) };
 }
 
 function isPlainAddress(value: string): boolean {
@@ -39,4 +39,9 @@ function isPlainAddress(value: string): boolean {
   if (labels.length < 2 || domain.length > 253) return false;
   if (!labels.every((label) => DOMAIN_LABEL.test(label))) return false;
   return !/^\d+$/.test(labels[labels.length - 1]!);
+}
+
+/** An address with anything beyond ASCII can only travel with the SMTPUTF8 extension. */
+export function needsSmtpUtf8(address: string): boolean {
+  return /[^\x00-\x7f]/.test(address);
 }
