@@ -7,7 +7,7 @@ import { z } from 'zod';
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://example.com/"' });
 
-const smtpSchema = z.strictObject({
+export const smtpSchema = z.strictObject({
   connections: z.int().min(1).max(50).default(5).describe('SMTP connections used in parallel'),
   messagesPerSecond: z.number().min(0).default(0).describe('upper bound on messages per second; 0 = no limit'),
   maxPerRun: z.int().min(0).default(0).describe('most messages one run hands to SMTP; 0 = no limit'),
