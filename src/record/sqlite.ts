@@ -67,6 +67,12 @@ export interface QueueEntry {
 
 export type StateCounts = Readonly<Record<DeliveryState, number>>;
 
+/**
+ * The states still in play, as the partial index states them. SQLite uses that index only for a
+ * query whose WHERE clause contains this very term, so every query that wants it repeats it.
+ */
+const OPEN = `state IN ('pending', 'sending', 'deferred', 'in_doubt')`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
@@ -81,6 +87,9 @@ CREATE TABLE IF NOT EXISTS posts (
   file_mtime_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS deliveries (
+  -- a post's recipients are queued together in list order, so the rows one commit of the send
+  -- loop touches sit side by side on a few pages instead of one page each
+  id INTEGER PRIMARY KEY,
   post_id TEXT NOT NULL REFERENCES posts(id),
   email_key TEXT NOT NULL,
   email TEXT NOT NULL,
@@ -96,11 +105,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   sent_at TEXT,
   next_attempt_at TEXT,
   seq INTEGER NOT NULL,
-  PRIMARY KEY (post_id, email_key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (post_id, state, seq);
--- only the rows still in play: "does any post have work left?" stays cheap with millions of rows
-CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (post_id, state) WHERE state IN ('pending', 'sending', 'deferred', 'in_doubt');
+  UNIQUE (post_id, email_key)
+);
+-- only the rows still in play: "who is due next" and "does any post have work left?" stay cheap
+-- with millions of rows, and a claim (pending → sending) does not change this index at all
+CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (post_id, seq) WHERE ${OPEN};
+-- failures are few: every run reads them all (bounced addresses leave the list), without a scan
+CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries (updated_at) WHERE state = 'failed';
 `;
 
 const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, attempts, message_id AS messageId,
@@ -136,8 +147,8 @@ export class SendRecord {
         // checkpoint rarely during a run (a checkpoint inside a commit stalls the send loop);
         // closing the record checkpoints everything
         db.pragma('wal_autocheckpoint = 20000');
-        db.exec(SCHEMA);
         migrate(db);
+        db.exec(SCHEMA);
       }
       return new SendRecord(db, file, opts.readonly);
     } catch (err) {
@@ -233,13 +244,13 @@ export class SendRecord {
 
   /** Run under the lock: rows left in `sending` belong to a run that died mid-send. */
   recoverInterrupted(now: Date): DeliveryRow[] {
-    const rows = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE state = 'sending'`).all() as DeliveryRow[];
+    const rows = this.db.prepare(`SELECT ${ROW_COLUMNS} FROM deliveries WHERE ${OPEN} AND state = 'sending'`).all() as DeliveryRow[];
     if (rows.length) {
       this.db
         .prepare(
           `UPDATE deliveries SET state = 'in_doubt', updated_at = ?,
              smtp_reply = 'interrupted: herald stopped after handing the message to SMTP and before recording the reply'
-           WHERE state = 'sending'`,
+           WHERE ${OPEN} AND state = 'sending'`,
         )
         .run(now.toISOString());
     }
@@ -253,7 +264,7 @@ export class SendRecord {
       .prepare(
         `UPDATE deliveries SET state = 'failed', updated_at = ?,
            smtp_reply = 'gave up: still deferred after the configured time; last reply: ' || coalesce(smtp_reply, '')
-         WHERE state = 'deferred' AND first_attempt_at IS NOT NULL AND first_attempt_at < ?`,
+         WHERE ${OPEN} AND state = 'deferred' AND first_attempt_at IS NOT NULL AND first_attempt_at < ?`,
       )
       .run(now.toISOString(), cutoff).changes;
   }
@@ -264,7 +275,7 @@ export class SendRecord {
     return this.db
       .prepare(
         `SELECT ${ROW_COLUMNS} FROM deliveries
-         WHERE post_id = ? AND seq > ? AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
+         WHERE post_id = ? AND seq > ? AND ${OPEN} AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))
          ORDER BY seq LIMIT ?`,
       )
       .all(postId, opts.afterSeq, now.toISOString(), opts.limit) as DeliveryRow[];
@@ -275,7 +286,7 @@ export class SendRecord {
     const states = includeInDoubt ? `('pending', 'in_doubt')` : `('pending')`;
     const row = this.db
       .prepare(
-        `SELECT count(*) AS n FROM deliveries WHERE post_id = ?
+        `SELECT count(*) AS n FROM deliveries WHERE post_id = ? AND ${OPEN}
          AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))`,
       )
       .get(postId, now.toISOString()) as { n: number };
@@ -347,7 +358,7 @@ export class SendRecord {
 
   /** Counts of the states still in play only, per post: what planning needs, from a small index. */
   openCounts(): Map<string, StateCounts> {
-    return this.countsWhere(`WHERE state IN ('pending', 'sending', 'deferred', 'in_doubt')`);
+    return this.countsWhere(`WHERE ${OPEN}`);
   }
 
   private countsWhere(where: string): Map<string, StateCounts> {
@@ -382,11 +393,24 @@ export class SendRecord {
   }
 }
 
-/** Columns added after the first release of the schema, for records created before them. */
+/** Brings a record made by an earlier version of herald up to the current schema, in place. */
 function migrate(db: Database.Database): void {
-  const columns = new Set((db.prepare('PRAGMA table_info(posts)').all() as { name: string }[]).map((c) => c.name));
-  if (!columns.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
-  if (!columns.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
+  const columnsOf = (table: string): Set<string> =>
+    new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  const posts = columnsOf('posts');
+  if (posts.size && !posts.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
+  if (posts.size && !posts.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
+  const deliveries = columnsOf('deliveries');
+  if (deliveries.size && !deliveries.has('id')) {
+    // the first schema kept deliveries in address order, which scattered every commit's rows
+    const columns = [...deliveries].join(', ');
+    db.transaction(() => {
+      db.exec(`DROP INDEX IF EXISTS deliveries_by_state; DROP INDEX IF EXISTS deliveries_open;
+        ALTER TABLE deliveries RENAME TO deliveries_v1;`);
+      db.exec(SCHEMA);
+      db.exec(`INSERT INTO deliveries (${columns}) SELECT ${columns} FROM deliveries_v1 ORDER BY post_id, seq; DROP TABLE deliveries_v1;`);
+    })();
+  }
 }
 
 export interface FileStamp {

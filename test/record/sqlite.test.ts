@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { RECORD_FILE, SendRecord } from '../../src/record/sqlite';
+
+/** The record's schema as herald first shipped it: deliveries kept in address order. */
+const FIRST_SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE posts (
+  id TEXT PRIMARY KEY, file TEXT NOT NULL, title TEXT NOT NULL, first_seen_at TEXT NOT NULL,
+  disposition TEXT NOT NULL CHECK (disposition IN ('baseline', 'queued')), queued_at TEXT,
+  recipients INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE deliveries (
+  post_id TEXT NOT NULL REFERENCES posts(id), email_key TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','sending','sent','failed','deferred','in_doubt','skipped')),
+  attempts INTEGER NOT NULL DEFAULT 0, message_id TEXT, smtp_reply TEXT, run_id TEXT, created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL, first_attempt_at TEXT, sent_at TEXT, next_attempt_at TEXT, seq INTEGER NOT NULL,
+  PRIMARY KEY (post_id, email_key)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_state ON deliveries (post_id, state, seq);
+CREATE INDEX deliveries_open ON deliveries (post_id, state) WHERE state IN ('pending', 'sending', 'deferred', 'in_doubt');
+`;
+
+describe('the record', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-record-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a record from the first schema is brought up to date with nothing lost', () => {
+    const old = new Database(path.join(dir, RECORD_FILE));
+    old.exec(FIRST_SCHEMA);
+    old.prepare(`INSERT INTO meta VALUES ('initialized_at', '2026-01-01T00:00:00.000Z')`).run();
+    old.prepare(`INSERT INTO posts VALUES ('hello', 'hello.md', 'Hello', '2026-01-01T00:00:00.000Z', 'queued', '2026-01-01T00:00:00.000Z', 4)`).run();
+    const insert = old.prepare(
+      `INSERT INTO deliveries (post_id, email_key, email, name, state, smtp_reply, created_at, updated_at, seq) VALUES ('hello', ?, ?, '', ?, ?, 't', 't', ?)`,
+    );
+    // keys out of list order, so address order and list order differ
+    insert.run('zed@example.com', 'Zed@example.com', 'sent', '250 ok', 0);
+    insert.run('amy@example.com', 'amy@example.com', 'failed', '550 5.1.1 no such user', 1);
+    insert.run('kim@example.com', 'kim@example.com', 'in_doubt', 'interrupted', 2);
+    insert.run('bob@example.com', 'bob@example.com', 'pending', null, 3);
+    old.close();
+
+    const record = SendRecord.open(dir, { readonly: false })!;
+    try {
+      expect(record.isInitialized()).toBe(true);
+      expect(record.counts().get('hello')).toMatchObject({ sent: 1, failed: 1, in_doubt: 1, pending: 1 });
+      expect(record.openCounts().get('hello')).toMatchObject({ in_doubt: 1, pending: 1, sent: 0 });
+      expect(record.failures().map((f) => f.email)).toEqual(['amy@example.com']);
+      const due = record.due('hello', new Date(), { afterSeq: -1, limit: 10, includeInDoubt: true });
+      expect(due.map((r) => r.key)).toEqual(['kim@example.com', 'bob@example.com']);
+      expect(due[1]).toMatchObject({ email: 'bob@example.com', state: 'pending', seq: 3 });
+      expect(record.log({ limit: 10 }).find((r) => r.key === 'zed@example.com')).toMatchObject({ email: 'Zed@example.com', reply: '250 ok' });
+    } finally {
+      record.close();
+    }
+    const db = new Database(path.join(dir, RECORD_FILE), { readonly: true });
+    const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL`).all() as { name: string }[]).map((r) => r.name);
+    const ids = db.prepare('SELECT email_key AS key FROM deliveries ORDER BY id').all() as { key: string }[];
+    db.close();
+    expect(indexes.sort()).toEqual(['deliveries_failed', 'deliveries_open']);
+    // rows now sit in list order
+    expect(ids.map((r) => r.key)).toEqual(['zed@example.com', 'amy@example.com', 'kim@example.com', 'bob@example.com']);
+  });
+
+  test('the queries the send loop repeats are answered from the index of open rows, not a scan', () => {
+    const record = SendRecord.open(dir, { readonly: false })!;
+    record.close();
+    const db = new Database(path.join(dir, RECORD_FILE), { readonly: true });
+    const plan = (sql: string): string => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    try {
+      // the same text the record's queries use
+      const open = `state IN ('pending', 'sending', 'deferred', 'in_doubt')`;
+      expect(plan(`SELECT * FROM deliveries WHERE post_id = 'p' AND seq > 0 AND ${open} AND state IN ('pending') ORDER BY seq LIMIT 500`)).toMatch(/USING INDEX deliveries_open/);
+      expect(plan(`SELECT * FROM deliveries WHERE ${open} AND state = 'sending'`)).toMatch(/USING INDEX deliveries_open/);
+      expect(plan(`SELECT email FROM deliveries WHERE state = 'failed' ORDER BY updated_at DESC`)).toMatch(/USING INDEX deliveries_failed/);
+    } finally {
+      db.close();
+    }
+  });
+});
