@@ -16,6 +16,7 @@ import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
 import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
+import { collectGarbagePeriodically } from './heap';
 import { createProgress } from './progress';
 import { testSend } from './test-send';
 
@@ -80,6 +81,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   let transport: Transport | undefined;
   let recovered = 0;
   let writer: RecordWriter | undefined;
+  let stopCollecting = (): void => undefined;
   try {
     recovered = recoverInterrupted(record, io, now());
     const expired = record.expireDeferred(now(), settings.deferral.giveUpAfterHours * 3_600_000);
@@ -119,6 +121,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     }
     const subscribed = new Set(audience.keys());
     audience.clear();
+    stopCollecting = work.length ? collectGarbagePeriodically() : stopCollecting;
     for (const { post, rendered } of ready) {
       if (stop.aborted) break;
       progress.start(post, record.dueCount(post.id, now(), opts.resendInDoubt));
@@ -153,6 +156,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     return summarise(reports, problems, opts, io, recovered, capped ? 'cap' : stoppedBy);
   } finally {
     deadline.clear();
+    stopCollecting();
     await transport?.close();
     await writer?.close();
     record.close();
