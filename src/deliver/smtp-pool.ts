@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
@@ -150,27 +150,26 @@ export class SmtpPool implements Transport {
       // without SMTPUTF8 the address would go out as raw bytes the server may mangle or misroute
       return Promise.resolve({ kind: 'failed', reply: 'not sent: the address needs SMTPUTF8, which this SMTP server does not offer' });
     }
-    // the shared pieces go to the socket as they are: copying 50 KB into one buffer per message
-    // costs more than the extra system call, and the garbage it leaves drives the collector
+    // the shared pieces go to the socket as they are: a 50 KB copy per message would only feed
+    // the garbage collector
     const data = session.encoded ? encodeMessageData(pieces(message), this.encodedPieces) : [messageBytes(message)];
     return new Promise((resolve) => {
+      // Once the whole message is in the DATA stream, which then writes the final dot, a failure
+      // may have delivered it; before that, it cannot have.
       let dataEnded = false;
-      let pushed = false;
-      const stream = new Readable({
-        read() {
-          if (pushed) return;
-          pushed = true;
-          for (const piece of data) this.push(piece);
-          this.push(null);
+      // nodemailer pipes a stream-like message into its DATA stream; this one hands over all its
+      // pieces at once (see takeEncodedData)
+      const source = {
+        pipe(into: Writable & Partial<EncodedDataStream>): Writable {
+          if (into.writeEncoded) into.writeEncoded(data);
+          else for (const piece of data) into.write(piece);
+          into.end();
+          dataEnded = true;
+          return into;
         },
-      });
-      // 'end' fires once the whole message was read into the DATA stream, which then writes the
-      // final dot: before that, a failure cannot have delivered the message
-      stream.on('end', () => {
-        dataEnded = true;
-      });
+      };
       const envelope = { from: message.envelope.from, to: [message.envelope.to] };
-      session.conn.send(envelope, stream, (err, info) => {
+      session.conn.send(envelope, source as unknown as Readable, (err, info) => {
         if (err) {
           const outcome = classifySmtpError(err as SmtpErrorLike, dataEnded);
           if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || outcome.kind === 'retry') session.broken = true;
@@ -298,29 +297,41 @@ export function takeEncodedData(conn: SMTPConnection): boolean {
   const internals = conn as unknown as { _createSendStream?: (callback: unknown) => unknown };
   const create = internals._createSendStream;
   if (typeof create !== 'function') return false;
-  internals._createSendStream = function (this: unknown, callback: unknown) {
-    const stream = create.call(this, callback) as DataStreamInternals;
-    stream._transform = passThrough;
-    // the end marker is already part of the data
+  internals._createSendStream = function (this: { _socket?: Writable }, callback: unknown) {
+    const stream = create.call(this, callback) as DataStreamInternals & EncodedDataStream;
+    // the data arrives in DATA form, end marker included: the stream passes it on untouched
+    stream._transform = function (chunk, _encoding, done) {
+      this.outByteCount += chunk.length;
+      this.push(chunk);
+      done();
+    };
     stream._flush = (done) => done();
+    const socket = this._socket;
+    if (socket) {
+      // better still, all of a message's pieces go to the socket together, as one writev
+      stream.writeEncoded = (data) => {
+        socket.cork();
+        for (const piece of data) socket.write(piece);
+        socket.uncork();
+        for (const piece of data) stream.outByteCount += piece.length;
+      };
+    }
     return stream;
   };
   return true;
 }
 
+/** nodemailer's DATA stream, as far as takeEncodedData changes it. */
 interface DataStreamInternals {
-  inByteCount: number;
   outByteCount: number;
   _transform(chunk: Buffer, encoding: string, done: () => void): void;
   _flush(done: () => void): void;
   push(chunk: Buffer): boolean;
 }
 
-function passThrough(this: DataStreamInternals, chunk: Buffer, _encoding: string, done: () => void): void {
-  this.inByteCount += chunk.length;
-  this.outByteCount += chunk.length;
-  this.push(chunk);
-  done();
+interface EncodedDataStream {
+  /** Writes data already in DATA form, end marker included, straight to the connection. */
+  writeEncoded(data: readonly Buffer[]): void;
 }
 
 function pieces(message: OutgoingMessage): readonly Buffer[] {
