@@ -41,6 +41,12 @@ export interface DeliverySummary {
 const PAGE = 500;
 /** Commits waiting for the disk at once: one syncing, one filling up behind it. */
 const MAX_COMMITS_QUEUED = 2;
+/**
+ * Every commit costs a flush to disk and a trip to the writer's thread, whatever it holds. While
+ * more replies are due any moment, they are let to gather (for at most this long) until half the
+ * connections have one, so a commit records several outcomes and claims their successors at once.
+ */
+const GATHER_MS = 2;
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -165,8 +171,21 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
+  const batch = Math.max(1, Math.floor(transport.capacity / 2));
+  let gatherSince: number | undefined;
+  let gathered: Promise<void> = Promise.resolve();
+  const gathering = (): boolean => {
+    if (!settles.length || settles.length >= batch || !inflight.size || stopping()) return false;
+    if (gatherSince === undefined) {
+      gatherSince = Date.now();
+      gathered = sleep(GATHER_MS);
+    }
+    return Date.now() - gatherSince < GATHER_MS;
+  };
+
   for (;;) {
-    const canCommit = commits.size < MAX_COMMITS_QUEUED;
+    const waitForMore = gathering();
+    const canCommit = commits.size < MAX_COMMITS_QUEUED && !waitForMore;
     const free = stopping() || !canCommit ? 0 : Math.min(transport.capacity - inflight.size - reserved, opts.budget.remaining - reserved);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
@@ -182,6 +201,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
     if (canCommit && (claims.length || settles.length)) {
       reserved += claims.length;
+      gatherSince = undefined;
       const commit = record
         .apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt })
         .then(async (owned) => {
@@ -194,7 +214,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       continue;
     }
     if (inflight.size || commits.size) {
-      await Promise.race([...inflight, ...commits]);
+      await Promise.race(waitForMore ? [...inflight, ...commits, gathered] : [...inflight, ...commits]);
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
       continue;
