@@ -287,11 +287,12 @@ function offersSmtpUtf8(conn: SMTPConnection): boolean {
 /**
  * Makes a connection take the message already in DATA form (dot-stuffed, CRLF, with its end
  * marker: see smtp-data.ts) and write it as it is, instead of scanning every byte again.
- * nodemailer has no option for this, so its DATA stream's per-byte step is swapped for a
- * pass-through on this connection only; the stream keeps writing to the socket, counting bytes and
- * ending the transaction as before. When a nodemailer version no longer has these internals,
- * nothing is swapped and the connection is given the plain message, which nodemailer encodes
- * itself: the bytes on the wire are the same either way (a test checks that this path is taken).
+ * nodemailer has no option for this, so on this connection only its DATA stream's per-byte step
+ * becomes a pass-through, and the stream gains `writeEncoded`, which puts a message's pieces on
+ * the socket in one writev; nodemailer still sends the commands, reads the replies and ends the
+ * transaction. When a nodemailer version no longer has these internals, nothing is changed and
+ * the connection is given the plain message, which nodemailer encodes itself: the bytes on the
+ * wire are the same either way (a test checks that the fast path is the one taken).
  */
 export function takeEncodedData(conn: SMTPConnection): boolean {
   const internals = conn as unknown as { _createSendStream?: (callback: unknown) => unknown };
