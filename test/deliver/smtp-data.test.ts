@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import { DATA_END, encodeData, encodeMessageData } from '../../src/deliver/smtp-data';
@@ -108,5 +109,36 @@ describe('the SMTP pool writes the encoded message itself', () => {
       const sent = Buffer.concat(message.raw as Buffer[]).toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
       expect(got.raw.toString('latin1')).toBe(sent);
     }
+  });
+
+  test('over TLS too, where the socket the pieces go to is the encrypted one', async () => {
+    server = await startSmtpServer({ secure: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Connection = require('nodemailer/lib/smtp-connection') as typeof SMTPConnection;
+    // the test server's bundled certificate is self-signed and expired
+    const conn = new Connection({ host: '127.0.0.1', port: server.port, secure: true, tls: { rejectUnauthorized: false } });
+    conn.on('error', () => undefined); // the server hangs up when the test ends
+    expect(takeEncodedData(conn)).toBe(true);
+    const raw = [Buffer.from('From: news@example.com\r\nTo: tls@example.org\r\n\r\n'), Buffer.from('.dot\r\n'.repeat(5000))];
+    const data = encodeMessageData(raw, new WeakMap());
+    // what the pool hands nodemailer: a stream-like message that writes its pieces in one go
+    const source = {
+      pipe(into: Writable & { writeEncoded?: (d: Buffer[]) => void }) {
+        expect(into.writeEncoded).toBeDefined();
+        into.writeEncoded!(data);
+        into.end();
+        return into;
+      },
+    };
+    await new Promise<void>((resolve, reject) => conn.connect((err?: Error) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      conn.send({ from: 'news@example.com', to: ['tls@example.org'] }, source as unknown as Readable, (err) => (err ? reject(err) : resolve())),
+    );
+    const [got] = await server.waitForMessages(1);
+    await new Promise<void>((resolve) => {
+      conn.once('end', () => resolve());
+      conn.quit();
+    });
+    expect(got!.raw).toEqual(Buffer.concat(raw));
   });
 });

@@ -39,6 +39,8 @@ export interface FaultPlan {
   auth?: { user: string; pass: string };
   /** Advertise SMTPUTF8 (default true) */
   smtputf8?: boolean;
+  /** Speak TLS from the first byte (smtps), with smtp-server's bundled certificate: clients must not verify it. */
+  secure?: boolean;
   /** Delay in ms before every reply to DATA (to simulate a slow server) */
   dataDelayMs?: number;
 }
@@ -255,6 +257,7 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
 
   const smtp = new SMTPServer({
     logger: false,
+    secure: Boolean(plan.secure),
     // The bundled certificate has expired, so clients must never be offered STARTTLS.
     disabledCommands: ['STARTTLS'],
     authOptional: !plan.auth,
