@@ -144,9 +144,11 @@ export class SendRecord {
         db.pragma('journal_mode = WAL');
         // FULL: a claim must be on disk before the message leaves, or a power cut could resend it
         db.pragma('synchronous = FULL');
-        // checkpoint rarely during a run (a checkpoint inside a commit stalls the send loop);
-        // closing the record checkpoints everything
-        db.pragma('wal_autocheckpoint = 20000');
+        // SQLite's default: the WAL is checkpointed every ~4 MB and then written from its start
+        // again, so a commit's fsync rarely has to grow the file (and journal that). Measured on
+        // a 10,000-recipient send, the writer's thread used 15% less CPU than with a WAL left to
+        // grow to 80 MB, and the send loop's reads got cheaper too
+        db.pragma('wal_autocheckpoint = 1000');
         migrate(db);
         db.exec(SCHEMA);
       }
