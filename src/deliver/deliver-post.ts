@@ -43,10 +43,11 @@ const PAGE = 500;
 const MAX_COMMITS_QUEUED = 2;
 /**
  * Every commit costs a flush to disk and a trip to the writer's thread, whatever it holds. While
- * more replies are due any moment, they are let to gather (for at most this long) until half the
- * connections have one, so a commit records several outcomes and claims their successors at once.
+ * more replies are due any moment, they are let to gather (for at most this long) until three
+ * quarters of the connections have one, so a commit records several outcomes and claims their
+ * successors at once.
  */
-const GATHER_MS = 2;
+const GATHER_MS = 3;
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -171,7 +172,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
-  const batch = Math.max(1, Math.floor(transport.capacity / 2));
+  const batch = Math.max(1, Math.ceil((transport.capacity * 3) / 4));
   let gatherSince: number | undefined;
   let gathered: Promise<void> = Promise.resolve();
   const gathering = (): boolean => {
