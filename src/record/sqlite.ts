@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
+import type { SecretUse } from '../unsubscribe/continuity';
 
 /**
  * The record of what was sent to whom: the heart of herald's exactly-once promise.
@@ -183,6 +184,21 @@ export class SendRecord {
   meta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
+  }
+
+  /** Which secrets signed the unsubscribe links of sent messages, by fingerprint (see continuity.ts). */
+  secretUses(): SecretUse[] {
+    const text = this.meta('signing_secrets');
+    try {
+      const uses: unknown = text ? JSON.parse(text) : [];
+      return Array.isArray(uses) ? (uses as SecretUse[]) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  setSecretUses(uses: readonly SecretUse[]): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run('signing_secrets', JSON.stringify(uses));
   }
 
   /** First meeting with a folder: its existing posts are recorded as published without mailing them. */
