@@ -562,6 +562,9 @@ class Bench {
       cpuMsPerMsg: t ? t.cpuMs / n : undefined,
       sendPhaseCpuMsPerMsg: p?.sendPhase ? p.sendPhase.cpuMs / n : undefined,
       probeCpuMs: p ? p.userMs + p.sysMs : undefined,
+      // before the first SMTP connection: loading, reading the list, rendering, queueing
+      startupWallMs: p?.sendPhase ? p.sendPhase.startMs : undefined,
+      startupCpuMs: p?.sendPhase ? p.userMs + p.sysMs - p.sendPhase.cpuMs : undefined,
       maxRssMb: t ? t.maxRssKb / 1024 : undefined,
       sinkCpuMsPerMsg: Number.isFinite(sinkCpuMs) ? sinkCpuMs / n : undefined,
       connections: p?.smtpConnections,
@@ -658,6 +661,10 @@ function sectionMarkdown(ctx) {
   out.push('');
   out.push(table(['target', 'goal', 'measured', 'result'], targetRows(res, o)));
   out.push('');
+  const h = res.herald;
+  if (h?.startupCpuMs !== undefined) {
+    out.push(`herald's start-up, from spawn to its first SMTP connection (loading, reading the list, rendering, queueing the audience): ${num(h.startupWallMs)} ms wall, ${num(h.startupCpuMs)} ms CPU, which is ${num(h.startupCpuMs / h.messages, 3)} ms of the CPU per message at ${num(h.messages)} subscribers.`);
+  }
   if (res.render) {
     const c = res.render.compose;
     out.push(`renderPost (once per post): ${num(res.render.renderPostColdMs)} ms cold (loads MJML), ${num(res.render.renderPostWarmMs)} ms warm;${c ? ` compileMessage (once per post): ${num(c.compileMs, 1)} ms;` : ''} filled HTML ${num(res.render.htmlBytes)} bytes, text ${num(res.render.textBytes)} bytes. Other processes used ${share(res.render.otherShare)} of the machine's CPU meanwhile.`);
@@ -742,12 +749,13 @@ below is checked against its counter.
   libuv pool, V8's GC and compiler threads), and peak RSS (ru_maxrss). "CPU ms/msg (process)" =
   (user + sys) / N for the whole process, start-up included: that is the figure the target is
   judged on. "CPU ms/msg (send phase)" is process.cpuUsage() at exit minus at the first
-  connection, from the probe. "sink CPU" is smtp-sink's utime + stime from /proc during the
-  phase: on a 2-core machine the sink and the client share the CPUs. "cores busy" is CPU ms per
-  message × msg/s: 1.00 means one core saturated. smtp-sink is a single process, so when its
-  figure nears 1.00 (as it does under smtp-source) the ceiling is the sink's one core, not the
-  network; herald's send loop is single-threaded too, so its own figure near 1.00 means its main
-  thread is the limit.
+  connection, from the probe; what comes before that connection (loading, reading the list,
+  rendering, queueing the audience) is reported below each table as herald's start-up. "sink
+  CPU" is smtp-sink's utime + stime from /proc during the phase: on a 2-core machine the sink
+  and the client share the CPUs. "cores busy" is CPU ms per message × msg/s: 1.00 means one core
+  saturated. smtp-sink is a single process, so when its figure nears 1.00 (as it does under
+  smtp-source) the ceiling is the sink's one core, not the network; herald's send loop is
+  single-threaded too, so its own figure near 1.00 means its main thread is the limit.
 - **Idle send.** A second folder with 1,000 posts (~10 KB each, in year folders) and 10,000
   subscribers; a first run records the baseline, then \`herald send\` with nothing new runs
   several times (fresh process each time, Node start-up included); the median wall time from
