@@ -5,24 +5,9 @@ import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
 import { readTemplate, renderPost, validateTemplate } from '../render/post';
-import { SendRecord } from '../record/sqlite';
-import { forgottenSecretWarning } from '../unsubscribe/continuity';
 import { readInputs } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
-
-/** Links already sent must still verify with the secrets herald holds now. */
-function signingSecretProblems(settings: Settings): Problem[] {
-  const secret = settings.env.secret;
-  if (!secret) return [];
-  const record = SendRecord.open(settings.stateDir, { readonly: true });
-  if (!record) return [];
-  try {
-    const forgotten = forgottenSecretWarning(record.secretUses(), [secret, ...settings.env.previousSecrets], new Date());
-    return forgotten ? [forgotten] : [];
-  } finally {
-    record.close();
-  }
-}
+import { signingSecretProblems } from './signing-secret';
 
 /** Validates everything a send depends on, and proves the SMTP settings by logging in. */
 export async function runCheck(settings: Settings, opts: { smtp: boolean; json: boolean; spam?: string }, io: Output): Promise<number> {
@@ -34,7 +19,7 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
   } catch (err) {
     problems.push(problemFromError(err));
   }
-  problems.push(...signingSecretProblems(settings));
+  problems.push(...signingSecretProblems(settings, new Date()));
   problems.push(...(await checkTemplates(settings)));
   const now = new Date();
   for (const post of inputs.posts) {

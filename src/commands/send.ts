@@ -16,9 +16,9 @@ import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
 import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
-import { forgottenSecretWarning, withSecretUse } from '../unsubscribe/continuity';
 import { collectGarbagePeriodically } from './heap';
 import { createProgress } from './progress';
+import { noteSigningSecret } from './signing-secret';
 import { testSend } from './test-send';
 
 export interface SendOptions {
@@ -120,7 +120,11 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
       const stamp = fileStamp(settings.postsDir, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }
-    if (work.length) noteSigningSecret(record, settings, io, problems, now());
+    if (work.length) {
+      const secretProblems = noteSigningSecret(record, settings, now());
+      reportProblems(io, secretProblems);
+      problems.push(...secretProblems);
+    }
     const subscribed = new Set(audience.keys());
     audience.clear();
     stopCollecting = work.length ? collectGarbagePeriodically() : stopCollecting;
@@ -241,22 +245,6 @@ function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience:
   for (const f of gone) audience.delete(f.email.toLowerCase());
 }
 
-
-/**
- * Warns when links already sent were signed with a secret herald no longer holds, then records
- * that this run's messages are signed with the current one.
- */
-function noteSigningSecret(record: SendRecord, settings: Settings, io: Output, problems: Problem[], now: Date): void {
-  const secret = settings.env.secret;
-  if (!secret) return;
-  const uses = record.secretUses();
-  const forgotten = forgottenSecretWarning(uses, [secret, ...settings.env.previousSecrets], now);
-  if (forgotten) {
-    reportProblems(io, [forgotten]);
-    problems.push(forgotten);
-  }
-  record.setSecretUses(withSecretUse(uses, secret, now));
-}
 
 function runBudget(settings: Settings, record: SendRecord, now: Date): number {
   let budget = settings.smtp.maxPerRun > 0 ? settings.smtp.maxPerRun : Number.POSITIVE_INFINITY;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
-import { ExitCode, type Output, portOption, runAction } from './io';
+import { ExitCode, type Output, portOption, reportProblems, runAction } from './io';
+import { signingSecretProblems } from './signing-secret';
 
 /**
  * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
@@ -17,6 +18,8 @@ export async function runServe(settings: Settings, opts: { host?: string; port?:
   if (settings.unsubscribe.url && new URL(settings.unsubscribe.url).protocol !== 'https:') {
     io.err('warning: the public unsubscribe URL is not https; mail providers expect https for one-click unsubscribe');
   }
+  // this is where links are verified: say so when some of those already sent no longer can be
+  reportProblems(io, signingSecretProblems(settings, new Date()));
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop);

@@ -2,6 +2,7 @@
  * A changed HERALD_SECRET breaks every unsubscribe link already sent unless the old value is kept
  * in HERALD_SECRET_PREVIOUS: herald send and herald check say so, and stop saying so once it is.
  */
+import { spawnCli } from '../support/cli';
 import { makeNewsletter, subscribersCsv, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { forgottenSecretWarning, secretFingerprint, withSecretUse } from '../../src/unsubscribe/continuity';
@@ -44,6 +45,26 @@ describe('the secret that signs unsubscribe links', () => {
     // the secrets themselves never reach the output or the record's notes
     expect(send.stderr + send.stdout + check.stderr + check.stdout).not.toContain(SECRET);
     expect(nl.read('.herald/herald.db')).not.toContain(SECRET);
+  });
+
+  test('herald serve, which verifies the links, warns at start-up too', async () => {
+    expect((await herald(nl, ['send', '--include-existing'], server)).code).toBe(0);
+    const child = spawnCli(['serve', '--port', '0', '--root', nl.root], { env: { HERALD_SECRET: NEW_SECRET, HERALD_SMTP_URL: undefined, HERALD_PUBLIC_URL: undefined } });
+    let stderr = '';
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`herald serve did not start:\n${stderr}`)), 20_000);
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (/listening on/.test(stderr) && WARNING.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGTERM');
+    await closed;
+    expect(stderr).toMatch(WARNING);
   });
 
   test('the old secret listed in HERALD_SECRET_PREVIOUS: no warning', async () => {
