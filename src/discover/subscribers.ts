@@ -169,7 +169,8 @@ function takeRow(record: string[], line: number, columns: Columns, file: string,
 }
 
 /** A display name is data for a header: no line breaks, no control characters, bounded length. */
-function cleanName(name: string): string {
+/** A display name is data for a header: no line breaks or control characters, bounded length. */
+export function cleanName(name: string): string {
   return name.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 

@@ -4,11 +4,11 @@ import type { Settings } from '../config/load';
 import type { Outcome } from '../deliver/outcome';
 import { createSmtpPool } from '../deliver/smtp-pool';
 import { checkAddress } from '../discover/address';
-import { discoverSubscribers } from '../discover/subscribers';
+import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
 import type { OutgoingMessage } from '../render/message';
-import { type AddResult, addSubscriber, cleanName } from '../subscribers/store';
+import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
 import { confirmToken } from './confirm-token';
 import { escapeHtml } from './html';
@@ -61,7 +61,7 @@ export class SubscribeFlow {
     const check = checkAddress(rawEmail.slice(0, 320));
     if (!check.ok) return { kind: 'invalid', reason: check.reason };
     const email = check.address;
-    const name = cleanName(rawName);
+    const name = formName(rawName);
     const dir = this.deps.settings.subscribersDir;
     const suppression = readSuppressions(dir).get(check.key);
     if (suppression && suppression.reason !== 'unsubscribed') return { kind: 'quiet', email, why: `suppressed (${suppression.reason})` };
@@ -138,4 +138,13 @@ function smtpSender(settings: Settings): SendMail {
       await pool.close();
     }
   };
+}
+
+/**
+ * A name typed into the public form ends up in subscribers.csv, which people open in spreadsheets:
+ * a cell that starts with = + - or @ is run there as a formula ("CSV injection"). No one's name
+ * needs those in front, so they are dropped.
+ */
+export function formName(raw: string): string {
+  return cleanName(raw).replace(/^[=+\-@\s]+/, '');
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkAddress } from '../discover/address';
-import { type ParsedCsv, discoverSubscribers, listCsvFiles, parseSubscriberCsv } from '../discover/subscribers';
+import { type ParsedCsv, cleanName, discoverSubscribers, listCsvFiles, parseSubscriberCsv } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem } from '../errors';
 import { csvLine, discoveryColumns, normalizeText, readRecords } from './csv';
 import { type InterpretedExport, interpretExport } from './import';
@@ -88,11 +88,6 @@ export function countByStatus(entries: readonly ListEntry[]): Record<string, num
 /** email,name,status of everyone, active first: the lines of `subscribers export`. */
 export function exportLines(list: SubscriberList): string[] {
   return ['email,name,status', ...[...list.active, ...list.suppressed].map((e) => csvLine([e.email, e.name, e.status]))];
-}
-
-/** A display name is data for a header: no line breaks or control characters, bounded length. */
-export function cleanName(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 export type AddResult =

@@ -8,7 +8,7 @@ import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
 import { type RunningServer, startServer } from '../../src/serve/server';
-import { PER_ADDRESS_COOLDOWN_MS } from '../../src/serve/subscribe';
+import { PER_ADDRESS_COOLDOWN_MS, formName } from '../../src/serve/subscribe';
 import { unsubscribeToken } from '../../src/unsubscribe/token';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
@@ -100,6 +100,18 @@ test('ask → signed confirmation email → the link shows a button → the butt
   // again: nothing more
   expect((await fetch(at(link), post({ confirm: 'yes' }))).status).toBe(200);
   expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nNew.Person@example.com,New Person\n');
+});
+
+test('a name that a spreadsheet would run as a formula is stored without its formula sign', async () => {
+  const at = await serve();
+  const asked = await fetch(at('/subscribe'), post({ email: 'eve@example.com', name: '=HYPERLINK("http://evil.example/","Eve")' }));
+  expect(asked.status).toBe(200);
+  const [mail] = await smtp.waitForMessages(1);
+  const link = confirmLinkIn(mail!.parsed.text ?? '');
+  expect((await fetch(at(link), post({ confirm: 'yes' }))).status).toBe(200);
+  expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\neve@example.com,"HYPERLINK(""http://evil.example/"",""Eve"")"\n');
+  expect(formName(' +-@Bob ')).toBe('Bob');
+  expect(formName('Anne-Marie')).toBe('Anne-Marie');
 });
 
 test('someone who unsubscribed can come back; a bounced or complaining address cannot, and gets no email', async () => {
