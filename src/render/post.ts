@@ -132,12 +132,16 @@ export async function renderPost(post: Post, settings: Settings, now: Date): Pro
 
 function sizeWarnings(rendered: RenderedPost): Problem[] {
   const sample = fillMessage(rendered, { name: 'Subscriber Name', email: 'subscriber@example.com', unsubscribe_url: 'https://example.com/u?t=' + 'x'.repeat(60) });
-  const bytes = Buffer.byteLength(sample.html, 'utf8');
-  if (bytes <= GMAIL_CLIP_BYTES) return [];
-  return [
-    warning(ErrorCode.EPOST, `its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
-      { file: rendered.post.file }, 'Shorten the post, or split it in two.'),
-  ];
+  const clipped = clipWarning(sample.html, rendered.post.file);
+  return clipped ? [clipped] : [];
+}
+
+/** The warning for an email whose HTML Gmail would clip, if this one's would be. */
+export function clipWarning(html: string, file: string): Problem | undefined {
+  const bytes = Buffer.byteLength(html, 'utf8');
+  if (bytes <= GMAIL_CLIP_BYTES) return undefined;
+  return warning(ErrorCode.EPOST, `its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
+    { file }, 'Shorten the post, or split it in two.');
 }
 
 /** Compiles a template with neutral one-line values, so problems carry the template's own line numbers. */

@@ -1,5 +1,5 @@
 import { ErrorCode, type Problem, warning } from '../errors';
-import { GMAIL_CLIP_BYTES } from '../render/post';
+import { clipWarning } from '../render/post';
 
 export interface LintInput {
   /** One recipient's filled HTML part. */
@@ -28,11 +28,8 @@ export function lintEmail(input: LintInput): Problem[] {
   };
   const html = stripComments(input.html);
 
-  const bytes = Buffer.byteLength(input.html, 'utf8');
-  if (bytes > GMAIL_CLIP_BYTES) {
-    add(`its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
-      'Shorten the post, or split it in two.');
-  }
+  const clipped = clipWarning(input.html, input.file);
+  if (clipped) problems.push(clipped);
 
   const images = tags(html, 'img');
   const noAlt = images.filter((img) => !(img.attrs.get('alt') ?? '').trim());
