@@ -74,7 +74,8 @@ export function encodeMessageData(pieces: readonly Buffer[], cache: WeakMap<Buff
     let encoded = cache.get(piece);
     if (!encoded) {
       encoded = encodeData(piece);
-      if (piece.length >= CACHE_FROM_BYTES) cache.set(piece, encoded);
+      // a message in one piece (DKIM-signed, a test send) is one recipient's own: not shared
+      if (pieces.length > 1 && piece.length >= CACHE_FROM_BYTES) cache.set(piece, encoded);
     }
     out.push(encoded);
   }

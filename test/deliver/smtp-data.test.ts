@@ -71,6 +71,10 @@ describe('SMTP DATA encoding', () => {
     expect(second[1]).toBe(first[1]);
     expect(cache.has(own)).toBe(false);
     expect(first[first.length - 1]).toBe(DATA_END);
+    // a message in one piece (a DKIM-signed one) belongs to one recipient: nothing to remember
+    const signed = Buffer.concat([own, shared]);
+    encodeMessageData([signed], cache);
+    expect(cache.has(signed)).toBe(false);
   });
 
   test('an empty message still ends the data', async () => {
