@@ -16,12 +16,14 @@ import { dkimAlignment, dkimDnsRecord, loadDkim, signRaw } from '../../src/rende
 import { resolveSender } from '../../src/render/envelope';
 import { buildMessage, type Recipient } from '../../src/render/message';
 import { renderPost } from '../../src/render/post';
+import { BASE_CONFIG, makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer } from '../support/smtp-server';
 import { makeDkimKey, SECRET, verifyDkim, type TestDkimKey } from '../serve/helpers';
 
 const ANN: Recipient = { email: 'ann@example.com', key: 'ann@example.com', name: 'Ann Lee', smtputf8: false };
 const DATE = new Date('2026-01-15T10:00:00Z');
 
+let nl: TempNewsletter;
 let root: string;
 let key: TestDkimKey;
 
@@ -30,27 +32,15 @@ beforeAll(() => {
 });
 
 beforeEach(() => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-dkim-'));
-  fs.mkdirSync(path.join(root, 'templates'));
-  fs.copyFileSync(path.resolve(__dirname, '../../templates/default.mjml'), path.join(root, 'templates', 'default.mjml'));
+  nl = makeNewsletter();
+  root = nl.root;
 });
 
-afterEach(() => {
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => nl.remove());
 
 function settingsWith(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Settings {
-  fs.writeFileSync(
-    path.join(root, 'herald.config.json'),
-    JSON.stringify({
-      name: 'Test Letter',
-      siteUrl: 'https://blog.example.com/',
-      from: 'Test Letter <news@example.com>',
-      unsubscribe: { url: 'https://blog.example.com/unsubscribe' },
-      postalAddress: '1 Long Road, Springfield',
-      ...config,
-    }),
-  );
+  const letter = { unsubscribe: { url: 'https://blog.example.com/unsubscribe' }, postalAddress: '1 Long Road, Springfield' };
+  nl.write('herald.config.json', JSON.stringify({ ...BASE_CONFIG, ...letter, ...config }));
   return loadSettings(root, { HERALD_SECRET: SECRET, ...env });
 }
 

@@ -4,7 +4,6 @@
  * placeholder, and MJML is compiled once per post however many subscribers there are.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource, type Post } from '../../src/discover/posts';
@@ -12,6 +11,7 @@ import { HeraldError } from '../../src/errors';
 import * as mjml from '../../src/render/mjml';
 import { fillMessage, GMAIL_CLIP_BYTES, renderPost, type RenderedPost } from '../../src/render/post';
 import { escapeHtml, fill, prepareTemplate, splitSegments, type PostValues, type RecipientValues } from '../../src/render/template';
+import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 
 const REPO_TEMPLATES = path.resolve(__dirname, '../../templates');
 const NOW = new Date(2026, 0, 15);
@@ -174,30 +174,22 @@ describe('template language', () => {
 });
 
 describe('renderPost and fillMessage', () => {
+  let nl: TempNewsletter;
   let root: string;
   let settings: Settings;
 
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-unit-'));
-    fs.mkdirSync(path.join(root, 'templates'));
+    nl = makeNewsletter({
+      config: { postalAddress: '1 Example Street, Exampleton', unsubscribe: { url: 'https://blog.example.com/unsubscribe' } },
+    });
+    root = nl.root;
     fs.mkdirSync(path.join(root, 'posts'));
-    fs.copyFileSync(path.join(REPO_TEMPLATES, 'default.mjml'), path.join(root, 'templates', 'default.mjml'));
-    fs.writeFileSync(
-      path.join(root, 'herald.config.json'),
-      JSON.stringify({
-        name: 'Test Letter',
-        siteUrl: 'https://blog.example.com/',
-        from: 'Test Letter <news@example.com>',
-        postalAddress: '1 Example Street, Exampleton',
-        unsubscribe: { url: 'https://blog.example.com/unsubscribe' },
-      }),
-    );
     settings = loadSettings(root, { HERALD_SECRET: 'test-secret-test-secret' });
   });
 
   afterEach(() => {
     jest.restoreAllMocks();
-    fs.rmSync(root, { recursive: true, force: true });
+    nl.remove();
   });
 
   function post(text: string, rel = 'hello.md'): Post {

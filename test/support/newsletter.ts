@@ -25,7 +25,8 @@ export interface TempNewsletter {
   remove(): void;
 }
 
-const DEFAULT_CONFIG = {
+/** The settings every test newsletter starts from; a spec's config is laid over them. */
+export const BASE_CONFIG = {
   name: 'Test Letter',
   siteUrl: 'https://blog.example.com/',
   from: 'Test Letter <news@example.com>',
@@ -65,7 +66,7 @@ export function makeNewsletter(spec: NewsletterSpec = {}): TempNewsletter {
   // realpath: on macOS os.tmpdir() is a symlink, and tests compare paths the CLI prints.
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'herald-test-')));
 
-  const config = { ...DEFAULT_CONFIG, ...spec.config };
+  const config = { ...BASE_CONFIG, ...spec.config };
   writeFile(root, 'herald.config.json', JSON.stringify(config, null, 2) + '\n');
   writeAll(root, 'posts', spec.posts);
   writeAll(root, 'templates', defaultTemplates(spec.templates));
