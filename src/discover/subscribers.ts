@@ -74,7 +74,7 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
  * A parser allocates fast and keeps little: V8 would let its young generation grow to 48 MB
  * before collecting, which is most of the thread's peak memory for nothing.
  */
-export const SHORT_LIVED_THREAD = { maxYoungGenerationSizeMb: 8 };
+const SHORT_LIVED_THREAD = { maxYoungGenerationSizeMb: 8 };
 
 export function discoverSubscribersApart(dir: string): Promise<DiscoveredSubscribers> {
   return new Promise((resolve, reject) => {
