@@ -11,7 +11,6 @@ import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { type RenderedPost, renderPostApart } from '../render/post';
 import { RunLock } from '../record/lock';
-import { RecordWriter } from '../record/record-writer';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
@@ -81,7 +80,6 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   const reports: PostReport[] = [];
   let transport: Transport | undefined;
   let recovered = 0;
-  let writer: RecordWriter | undefined;
   let stopCollecting = (): void => undefined;
   try {
     recovered = recoverInterrupted(record, io, now());
@@ -111,7 +109,6 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const budget = { remaining: runBudget(settings, record, now()) };
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();
-    writer = work.length ? new RecordWriter(record, settings.stateDir) : undefined;
     // every new post's audience is recorded up front; from then on the list is only needed as keys,
     // and the subscriber objects can go before the long part of the run
     for (const { post } of ready) {
@@ -131,7 +128,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     for (const { post, rendered } of ready) {
       if (stop.aborted) break;
       progress.start(post, record.dueCount(post.id, now(), opts.resendInDoubt));
-      const result = await deliverPost(rendered, writer!, transport!, {
+      const result = await deliverPost(rendered, record, transport!, {
         runId,
         sender,
         subscribed,
@@ -164,7 +161,6 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     deadline.clear();
     stopCollecting();
     await transport?.close();
-    await writer?.close();
     record.close();
     lock.release();
   }

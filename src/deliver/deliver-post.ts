@@ -3,10 +3,15 @@ import { needsSmtpUtf8 } from '../discover/address';
 import { compileMessage, personalise } from '../render/compose';
 import { messageBytes } from '../render/message';
 import type { RenderedPost } from '../render/post';
-import type { DeliveryRecord } from '../record/record-writer';
-import type { Claim, DeliveryRow, Settle } from '../record/sqlite';
+import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
 import type { Outcome } from './outcome';
 import type { Transport } from './transport';
+
+/**
+ * What delivery needs from the record. Writes are synchronous: a claim is durable (fsync) when
+ * `apply` returns, and the message it claims is handed to SMTP only after that.
+ */
+export type DeliveryRecord = Pick<SendRecord, 'due' | 'apply' | 'skip'>;
 
 export interface DeliveryOptions {
   readonly runId: string;
@@ -39,10 +44,8 @@ export interface DeliverySummary {
 }
 
 const PAGE = 500;
-/** Commits waiting for the disk at once: one syncing, one filling up behind it. */
-const MAX_COMMITS_QUEUED = 2;
 /**
- * Every commit costs a flush to disk and a trip to the writer's thread, whatever it holds. While
+ * Every commit costs a flush to disk, whatever it holds. While
  * more replies are due any moment, they are let to gather (for at most this long) until three
  * quarters of the connections have one, so a commit records several outcomes and claims their
  * successors at once.
@@ -150,12 +153,6 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     settle(row, outcome);
   };
 
-  // Commits are pipelined: while one is being synced to disk the next (the replies that came in
-  // meanwhile, and claims for the slots they freed) is already queued behind it. A message is
-  // still handed over only once the commit holding its claim has resolved.
-  const commits = new Set<Promise<void>>();
-  let reserved = 0;
-
   const launch = async (rows: readonly DeliveryRow[], owned: readonly boolean[]): Promise<void> => {
     for (let i = 0; i < rows.length; i++) {
       if (!owned[i]) continue;
@@ -186,36 +183,28 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
 
   for (;;) {
     const waitForMore = gathering();
-    const canCommit = commits.size < MAX_COMMITS_QUEUED && !waitForMore;
-    const free = stopping() || !canCommit ? 0 : Math.min(transport.capacity - inflight.size - reserved, opts.budget.remaining - reserved);
+    const free = stopping() || waitForMore ? 0 : Math.min(transport.capacity - inflight.size, opts.budget.remaining);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
     const claimedRows: DeliveryRow[] = [];
     for (const row of rows) {
       if (!opts.subscribed.has(row.key)) {
-        await record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
+        record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
         summary.skipped++;
         continue;
       }
       claims.push({ postId, key: row.key, messageId: messageIdFor(opts.sender, postId, row.key) });
       claimedRows.push(row);
     }
-    if (canCommit && (claims.length || settles.length)) {
-      reserved += claims.length;
+    if (!waitForMore && (claims.length || settles.length)) {
       gatherSince = undefined;
-      const commit = record
-        .apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt })
-        .then(async (owned) => {
-          reserved -= claims.length;
-          await launch(claimedRows, owned);
-        })
-        .finally(() => commits.delete(commit));
-      commit.catch(() => undefined); // observed through the race below
-      commits.add(commit);
+      // the claims are on disk when this returns; only then do their messages go out
+      const owned = record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
+      await launch(claimedRows, owned);
       continue;
     }
-    if (inflight.size || commits.size) {
-      await Promise.race(waitForMore ? [...inflight, ...commits, gathered] : [...inflight, ...commits]);
+    if (inflight.size) {
+      await Promise.race(waitForMore ? [...inflight, gathered] : inflight);
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
       continue;
@@ -228,7 +217,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   }
   summary.notAttempted += retryQueue.length;
-  if (settles.length) await record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
+  if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
   return summary;
 
   async function pace(): Promise<void> {

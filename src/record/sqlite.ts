@@ -147,7 +147,7 @@ export class SendRecord {
         db.pragma('synchronous = FULL');
         // SQLite's default: the WAL is checkpointed every ~4 MB and then written from its start
         // again, so a commit's fsync rarely has to grow the file (and journal that). Measured on
-        // a 10,000-recipient send, the writer's thread used 15% less CPU than with a WAL left to
+        // a 10,000-recipient send, writing the record took 15% less CPU than with a WAL left to
         // grow to 80 MB, and the send loop's reads got cheaper too
         db.pragma('wal_autocheckpoint = 1000');
         migrate(db);
