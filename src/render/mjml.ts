@@ -1,3 +1,4 @@
+import Module from 'node:module';
 import { ErrorCode, HeraldError } from '../errors';
 
 type Mjml2Html = (input: string, options?: Record<string, unknown>) => Promise<{ html: string; errors: MjmlIssue[] }>;
@@ -8,11 +9,52 @@ interface MjmlIssue {
   readonly formattedMessage?: string;
 }
 
-/** mjml costs ~400 ms to load: required here, on first use, so an idle run never pays for it. */
+/**
+ * Packages MJML's dependency tree requires as it loads but that herald's use of MJML never calls:
+ * undici (two copies, behind cheerio's fromURL), htmlnano (the minify option) and cheerio's
+ * stream and buffer decoding. Loading them is over a third of MJML's start-up, paid on every send
+ * that renders something.
+ */
+const UNCALLED = new Set(['undici', 'htmlnano', 'encoding-sniffer', 'parse5-parser-stream', 'whatwg-mimetype']);
+
+type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
+
+/**
+ * mjml is required here, on first use, so an idle run never pays for it; while it loads, the
+ * packages in UNCALLED are handed over as stand-ins that load the real package the first time
+ * anything reads from them, so nothing changes but when (and whether) they are loaded.
+ */
 function loadMjml(): Mjml2Html {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('mjml') as Mjml2Html | { default: Mjml2Html };
-  return typeof mod === 'function' ? mod : mod.default;
+  const loader = Module as unknown as { _load?: Load };
+  const load = loader._load;
+  if (typeof load === 'function') {
+    loader._load = function deferUncalled(this: unknown, request, parent, isMain) {
+      if (!UNCALLED.has(request)) return load.call(this, request, parent, isMain);
+      let real: Record<PropertyKey, unknown> | undefined;
+      const target = (): Record<PropertyKey, unknown> => (real ??= load.call(Module, request, parent, isMain) as Record<PropertyKey, unknown>);
+      return new Proxy({}, {
+        get: (_, prop) => {
+          // read by TypeScript's and Babel's import helpers, which then use the module as it is
+          if (prop === '__esModule') return true;
+          const mod = target();
+          return prop === 'default' && !mod.__esModule ? mod : mod[prop];
+        },
+        has: (_, prop) => prop === '__esModule' || prop in target(),
+        ownKeys: () => Reflect.ownKeys(target()),
+        getOwnPropertyDescriptor: (_, prop) => {
+          const found = Reflect.getOwnPropertyDescriptor(target(), prop);
+          return found && { ...found, configurable: true };
+        },
+      });
+    };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require('mjml') as Mjml2Html | { default: Mjml2Html };
+    return typeof mod === 'function' ? mod : mod.default;
+  } finally {
+    if (typeof load === 'function') loader._load = load;
+  }
 }
 
 export interface MjmlProblem {

@@ -1,0 +1,60 @@
+/**
+ * MJML is loaded with the packages it never calls for herald deferred. Jest has a module system of
+ * its own, so the loading is checked in a real Node process running the built code, against the
+ * same template compiled here with every package loaded the ordinary way.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { compileMjml } from '../../src/render/mjml';
+
+const DIST_MJML = path.resolve(__dirname, '../../dist/render/mjml.js');
+const TEMPLATE = fs
+  .readFileSync(path.resolve(__dirname, '../../templates/default.mjml'), 'utf8')
+  .replace(/\{\{\{?[^}]*\}?\}\}/g, 'Ünïcode & <b>bold</b> text');
+
+function compileInNode(source: string): { html: string; problems: unknown[]; loaded: string[] } {
+  const script = `
+    const { compileMjml } = require(${JSON.stringify(DIST_MJML)});
+    compileMjml(require('node:fs').readFileSync(0, 'utf8'), 'default.mjml').then((r) => {
+      const loaded = [...new Set(Object.keys(require.cache).map((f) => f.split('/node_modules/')[1]?.split('/')[0]).filter(Boolean))];
+      process.stdout.write(JSON.stringify({ html: r.html, problems: r.problems, loaded }));
+    });`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { input: source, encoding: 'utf8' })) as ReturnType<typeof compileInNode>;
+}
+
+describe('loading MJML', () => {
+  const inNode = compileInNode(TEMPLATE);
+
+  it('compiles to exactly the HTML of an ordinary load', async () => {
+    const ordinary = await compileMjml(TEMPLATE, 'default.mjml');
+    expect(inNode.html).toBe(ordinary.html);
+    expect(inNode.problems).toEqual(ordinary.problems);
+    expect(inNode.html).toContain('Ünïcode');
+    expect(inNode.html.length).toBeGreaterThan(10_000);
+  });
+
+  it('does not load the packages MJML never calls for herald', () => {
+    expect(inNode.loaded).toEqual(expect.arrayContaining(['mjml-core', 'juice', 'cheerio']));
+    for (const pkg of ['undici', 'htmlnano', 'encoding-sniffer', 'parse5-parser-stream', 'whatwg-mimetype']) {
+      expect(inNode.loaded).not.toContain(pkg);
+    }
+  });
+
+  it('loads a deferred package for real the moment it is used', () => {
+    // MJML's minify option is the one path into htmlnano; herald never sets it
+    const script = `
+      const { compileMjml } = require(${JSON.stringify(DIST_MJML)});
+      compileMjml('<mjml><mj-body></mj-body></mjml>', 't.mjml').then(async () => {
+        const loaded = () => Object.keys(require.cache).some((f) => f.includes('/node_modules/htmlnano/'));
+        const before = loaded();
+        const mjml = require('mjml');
+        const source = '<mjml><mj-body><mj-text>  a   b  </mj-text></mj-body></mjml>';
+        const plain = await mjml(source, { validationLevel: 'skip' });
+        const minified = await mjml(source, { validationLevel: 'skip', minify: true });
+        process.stdout.write(JSON.stringify({ before, after: loaded(), shorter: minified.html.length < plain.html.length }));
+      });`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, boolean>;
+    expect(out).toEqual({ before: false, after: true, shorter: true });
+  });
+});
