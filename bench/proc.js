@@ -159,30 +159,41 @@ function machineCpu() {
 
 /**
  * Postfix's smtp-sink on 127.0.0.1:port, throwing messages away and counting them (-c prints
- * "sess=N quit=N mesg=N" after every message, session end and QUIT).
+ * "sess=N quit=N mesg=N" after every message, session end and QUIT). The counter goes to a file
+ * and is read only when asked for (between phases): read from a pipe as it comes, it would wake
+ * the bench once per message, a third busy process on the CPUs the measured programs share.
  */
 async function startSink(binary, port, log) {
   const args = ['-c', '-u', 'nobody', '-t', '100', `127.0.0.1:${port}`, '256'];
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const counterFile = `${log}.counter`;
+  const counterFd = fs.openSync(counterFile, 'w');
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', counterFd, 'pipe'] });
+  fs.closeSync(counterFd);
   live.set(child.pid, 'smtp-sink');
-  let messages = 0;
-  let sessions = 0;
-  let tailText = '';
   let exited = false;
   const errLog = fs.createWriteStream(log);
-  child.stdout.setEncoding('latin1');
-  child.stdout.on('data', (chunk) => {
-    tailText = (tailText + chunk).slice(-300);
-    // only complete records (ended by CR or LF) count; the last one is the current total
+  /** The last complete record (ended by CR or LF) is the current total. */
+  const counter = () => {
+    let text = '';
+    try {
+      const fd = fs.openSync(counterFile, 'r');
+      try {
+        const size = fs.fstatSync(fd).size;
+        const buf = Buffer.alloc(Math.min(size, 300));
+        fs.readSync(fd, buf, 0, buf.length, size - buf.length);
+        text = buf.toString('latin1');
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      // not written yet
+    }
     let m;
     let last;
     const re = /sess=(\d+) quit=\d+ mesg=(\d+)[\r\n]/g;
-    while ((m = re.exec(tailText))) last = m;
-    if (last) {
-      sessions = Number(last[1]);
-      messages = Number(last[2]);
-    }
-  });
+    while ((m = re.exec(text))) last = m;
+    return last ? { sessions: Number(last[1]), messages: Number(last[2]) } : { sessions: 0, messages: 0 };
+  };
   child.stderr.pipe(errLog);
   child.on('exit', () => {
     exited = true;
@@ -206,20 +217,22 @@ async function startSink(binary, port, log) {
   return {
     pid: child.pid,
     args,
-    messages: () => messages,
-    sessions: () => sessions,
+    messages: () => counter().messages,
+    sessions: () => counter().sessions,
     cpuMs: () => procCpuMs(child.pid),
     /** Waits until the counter has not moved for `quietMs` (the last counts printed after a client exits). */
     async settle(quietMs = 300) {
       let last = -1;
       let since = Date.now();
       const until = Date.now() + 10_000;
+      let messages = counter().messages;
       while (Date.now() < until) {
         if (messages !== last) {
           last = messages;
           since = Date.now();
         } else if (Date.now() - since >= quietMs) break;
         await new Promise((r) => setTimeout(r, 50));
+        messages = counter().messages;
       }
       return messages;
     },
