@@ -94,10 +94,10 @@ function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | BodySlot)
   return out;
 }
 
-export function personalise(template: MessageTemplate, recipient: Recipient): OutgoingMessage {
+/** `messageId` is the recipient's Message-ID when the caller has it already (the send loop's claim). */
+export function personalise(template: MessageTemplate, recipient: Recipient, messageId = messageIdFor(template.sender, template.postId, recipient.key)): OutgoingMessage {
   const links = unsubscribeLinks(template.sender, recipient);
   const values: RecipientValues = { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible };
-  const messageId = messageIdFor(template.sender, template.postId, recipient.key);
   let head = header('To', formatAddress(recipient.name, recipient.email));
   if (template.staticSubject === undefined) head += header('Subject', encodeText(fillPlain(template.subject, values)));
   head += header('Message-ID', messageId);
@@ -126,9 +126,14 @@ function encodePart(segments: Segments, type: string, escape: boolean): (string 
 /** Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined. */
 function qpChunk(text: string): string {
   if (!text) return '';
+  // most names and addresses: nothing to encode, and short enough for nodemailer to keep as one line
+  if (text.length <= 76 && QP_AS_IS.test(text)) return `${text}=${CRLF}`;
   const encoded = lib().qp.wrap(lib().qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8')), 76);
   return `${encoded}=${CRLF}`;
 }
+
+/** Printable ASCII without "=", not ending in a space: text that quoted-printable leaves as it is. */
+const QP_AS_IS = /^[\x20-\x3c\x3e-\x7e]*[\x21-\x3c\x3e-\x7e]$/;
 
 function fillPlain(segments: Segments, values: RecipientValues): string {
   return segments.parts.map((p) => (typeof p === 'string' ? p : values[p.name] || p.fallback)).join('');

@@ -10,7 +10,11 @@ export interface Sender {
   readonly replyTo?: string;
   readonly listId: string;
   readonly messageIdDomain: string;
-  readonly unsubscribeBase?: string;
+  /**
+   * The https unsubscribe link around its token, split once per run: the link is the base URL
+   * with token=… set, and a token's characters need no escaping in a query.
+   */
+  readonly unsubscribeUrl?: readonly [before: string, after: string];
   readonly unsubscribeMailto: string;
   readonly secret?: string;
 }
@@ -37,7 +41,7 @@ export function resolveSender(settings: Settings, opts: { requireSecret: boolean
     replyTo: settings.replyTo,
     listId: settings.listId ?? `${settings.name.replace(/[<>"\r\n]/g, '')} <${slug}.${site.hostname}>`,
     messageIdDomain: domain,
-    unsubscribeBase: settings.unsubscribe.url,
+    unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
     unsubscribeMailto: settings.unsubscribe.mailto ?? from.address,
     secret,
   };
@@ -56,8 +60,22 @@ function parseFrom(value: string, file: string): { name: string; address: string
 
 /** The same post and subscriber always get the same Message-ID, so a resend is recognisable. */
 export function messageIdFor(sender: Sender, postId: string, key: string): string {
-  const digest = crypto.createHash('sha256').update(`${sender.listId}\n${postId}\n${key}`).digest('hex').slice(0, 40);
+  const digest = sha256Hex(`${sender.listId}\n${postId}\n${key}`).slice(0, 40);
   return `<${digest}@${sender.messageIdDomain}>`;
+}
+
+/** crypto.hash (Node 20.12 and later) hashes without building a Hash object per call. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+const TOKEN_MARK = 'herald-token-mark';
+
+function aroundToken(base: string): readonly [string, string] {
+  const url = unsubscribeUrl(base, TOKEN_MARK);
+  const at = url.lastIndexOf(TOKEN_MARK);
+  return [url.slice(0, at), url.slice(at + TOKEN_MARK.length)];
 }
 
 export interface UnsubscribeLinks {
@@ -70,8 +88,8 @@ export interface UnsubscribeLinks {
 export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'key' | 'email'>): UnsubscribeLinks {
   const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : 'preview-token';
   const mailto = `mailto:${sender.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
-  if (sender.unsubscribeBase) {
-    const https = unsubscribeUrl(sender.unsubscribeBase, token);
+  if (sender.unsubscribeUrl) {
+    const https = sender.unsubscribeUrl[0] + token + sender.unsubscribeUrl[1];
     return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true };
   }
   return { visible: mailto, header: `<${mailto}>`, oneClick: false };

@@ -21,6 +21,12 @@ const RECIPIENTS: Recipient[] = [
   { email: 'nameless@example.com', key: 'nameless@example.com', name: '', smtputf8: false },
   { email: 'zoë@bücher.example', key: 'zoë@bücher.example', name: 'Zoë', smtputf8: true },
   { email: 'plain@bücher.example', key: 'plain@bücher.example', name: 'IDN', smtputf8: false },
+  // at the edges of what quoted-printable keeps as it is
+  { email: 'seventy6@example.com', key: 'seventy6@example.com', name: 'N'.repeat(76), smtputf8: false },
+  { email: 'seventy7@example.com', key: 'seventy7@example.com', name: 'N'.repeat(77), smtputf8: false },
+  { email: 'equals@example.com', key: 'equals@example.com', name: 'a=b =?utf-8?Q?x?=', smtputf8: false },
+  { email: 'space@example.com', key: 'space@example.com', name: 'Trailing space ', smtputf8: false },
+  { email: 'tab@example.com', key: 'tab@example.com', name: 'Tab\there', smtputf8: false },
 ];
 
 function comparable(m: ParsedMail): Record<string, unknown> {

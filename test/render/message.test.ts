@@ -10,10 +10,10 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
 import { HeraldError } from '../../src/errors';
-import { resolveSender, type Sender } from '../../src/render/envelope';
+import { resolveSender, type Sender, unsubscribeLinks } from '../../src/render/envelope';
 import { buildMessage, type Recipient } from '../../src/render/message';
 import { renderPost, type RenderedPost } from '../../src/render/post';
-import { verifyUnsubscribeToken } from '../../src/unsubscribe/token';
+import { unsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';
 
 const SECRET = 'unit-test-secret-0123456789abcdef';
 const DATE = new Date('2026-01-15T10:00:00Z');
@@ -187,6 +187,21 @@ describe('list headers', () => {
     const { sender, rendered } = await setup(FULL, { HERALD_SECRET: SECRET, HERALD_PUBLIC_URL: 'https://news.example.net/u' });
     const message = await buildMessage(rendered, sender, ANN, { date: DATE });
     expect(headerLines(message.raw).find((l) => l.startsWith('List-Unsubscribe:'))).toContain('<https://news.example.net/u?token=');
+  });
+
+  test.each([
+    'https://blog.example.com/unsubscribe',
+    'https://blog.example.com/u?list=weekly%20news&lang=fr',
+    'https://blog.example.com/u?token=old&x=1#form',
+    'https://Blog.Example.com:8443/ünsub/',
+  ])('the unsubscribe link for %s is the URL with the token set in its query', async (base) => {
+    const { sender } = await setup({ unsubscribe: { url: base } });
+    for (const recipient of [ANN, BO, { ...ANN, key: 'ü.ñ+tag@bücher.example' }]) {
+      const token = unsubscribeToken(recipient.key, SECRET);
+      const expected = new URL(base);
+      expected.searchParams.set('token', token);
+      expect(unsubscribeLinks(sender, recipient).visible).toBe(expected.toString());
+    }
   });
 
   test('without an unsubscribe URL, List-Unsubscribe is the mailto alone and there is no One-Click header', async () => {
