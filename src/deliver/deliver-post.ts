@@ -71,7 +71,13 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   const template = compileMessage(rendered, opts.sender, opts.now());
   const summary: DeliverySummary = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   const settles: Settle[] = [];
-  const inflight = new Set<Promise<void>>();
+  /** Messages handed to the transport whose outcome is not settled yet. */
+  let inflight = 0;
+  /** Resolves the loop's wait when a message settles (one waiter at a time: the loop). */
+  let wake: (() => void) | undefined;
+  const settled = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+  /** An error from settling a message (a throwing onOutcome), rethrown by the loop. */
+  let broken: { error: unknown } | undefined;
   const retryQueue: { row: DeliveryRow; notBefore: number }[] = [];
   const triesByKey = new Map<string, number>();
   let buffer: DeliveryRow[] = [];
@@ -141,11 +147,11 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
-  const start = async (row: DeliveryRow): Promise<void> => {
+  const start = async (row: DeliveryRow, messageId: string): Promise<void> => {
     let outcome: Outcome;
     try {
-      // the recipient as recorded with the post's audience
-      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: needsSmtpUtf8(row.email) });
+      // the recipient as recorded with the post's audience, under the Message-ID of their claim
+      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: needsSmtpUtf8(row.email) }, messageId);
       outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(messageBytes(message)) } : message);
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
@@ -153,7 +159,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     settle(row, outcome);
   };
 
-  const launch = async (rows: readonly DeliveryRow[], owned: readonly boolean[]): Promise<void> => {
+  const launch = async (rows: readonly DeliveryRow[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> => {
     for (let i = 0; i < rows.length; i++) {
       if (!owned[i]) continue;
       await pace();
@@ -164,8 +170,15 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
         continue;
       }
       opts.budget.remaining--;
-      const p = start(rows[i]!).finally(() => inflight.delete(p));
-      inflight.add(p);
+      inflight++;
+      void start(rows[i]!, claims[i]!.messageId).catch((error: unknown) => {
+        broken ??= { error };
+      }).finally(() => {
+        inflight--;
+        const waiting = wake;
+        wake = undefined;
+        waiting?.();
+      });
     }
   };
 
@@ -173,7 +186,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   let gatherSince: number | undefined;
   let gathered: Promise<void> = Promise.resolve();
   const gathering = (): boolean => {
-    if (!settles.length || settles.length >= batch || !inflight.size || stopping()) return false;
+    if (!settles.length || settles.length >= batch || !inflight || stopping()) return false;
     if (gatherSince === undefined) {
       gatherSince = Date.now();
       gathered = sleep(GATHER_MS);
@@ -182,8 +195,9 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   };
 
   for (;;) {
+    if (broken) throw broken.error;
     const waitForMore = gathering();
-    const free = stopping() || waitForMore ? 0 : Math.min(transport.capacity - inflight.size, opts.budget.remaining);
+    const free = stopping() || waitForMore ? 0 : Math.min(transport.capacity - inflight, opts.budget.remaining);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
     const claimedRows: DeliveryRow[] = [];
@@ -200,11 +214,11 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       gatherSince = undefined;
       // the claims are on disk when this returns; only then do their messages go out
       const owned = record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
-      await launch(claimedRows, owned);
+      await launch(claimedRows, claims, owned);
       continue;
     }
-    if (inflight.size) {
-      await Promise.race(waitForMore ? [...inflight, gathered] : inflight);
+    if (inflight) {
+      await (waitForMore ? Promise.race([settled(), gathered]) : settled());
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
       continue;
