@@ -10,12 +10,17 @@ interface MjmlIssue {
 }
 
 /**
- * Packages MJML's dependency tree requires as it loads but that herald's use of MJML never calls:
- * undici (two copies, behind cheerio's fromURL), htmlnano (the minify option) and cheerio's
- * stream and buffer decoding. Loading them is over a third of MJML's start-up, paid on every send
- * that renders something.
+ * Packages MJML's dependency tree requires as it loads but that rendering herald's templates does
+ * not call: undici (two copies, behind cheerio's fromURL), htmlnano and cssnano's preset (the
+ * minify option), juice's fetcher of remote resources, cheerio's parse5 parser and its stream and
+ * buffer decoding, and css-select's :nth-child parser. Loading them is nearly half of MJML's
+ * start-up, paid on every send that renders something. Each is used only through properties of
+ * its module, read when called, which is what lets a stand-in take its place (see loadMjml).
  */
-const UNCALLED = new Set(['undici', 'htmlnano', 'encoding-sniffer', 'parse5-parser-stream', 'whatwg-mimetype']);
+const UNCALLED = new Set([
+  'undici', 'htmlnano', 'cssnano-preset-lite', 'web-resource-inliner',
+  'parse5', 'parse5-parser-stream', 'encoding-sniffer', 'whatwg-mimetype', 'nth-check',
+]);
 
 type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
 

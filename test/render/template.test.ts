@@ -9,7 +9,7 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource, type Post } from '../../src/discover/posts';
 import { HeraldError } from '../../src/errors';
 import * as mjml from '../../src/render/mjml';
-import { fillMessage, GMAIL_CLIP_BYTES, renderPost, type RenderedPost } from '../../src/render/post';
+import { fillMessage, GMAIL_CLIP_BYTES, longDate, renderPost, type RenderedPost } from '../../src/render/post';
 import { escapeHtml, fill, prepareTemplate, splitSegments, type PostValues, type RecipientValues } from '../../src/render/template';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 
@@ -373,5 +373,16 @@ describe('renderPost and fillMessage', () => {
     expect(rendered.warnings[0]).toMatchObject({ severity: 'warning', location: { file: 'posts/long.md' } });
     expect(rendered.warnings[0]!.message).toMatch(/KB/);
     expect(rendered.warnings[0]!.message).toMatch(/Gmail/);
+  });
+});
+
+describe('the date as a post shows it', () => {
+  test('is written as toLocaleDateString en-GB writes it, for every day of a leap year and then some', () => {
+    const options = { day: 'numeric', month: 'long', year: 'numeric' } as const;
+    for (let day = 0; day < 800; day++) {
+      const date = new Date(2023, 11, 1 + day);
+      expect(longDate(date)).toBe(date.toLocaleDateString('en-GB', options));
+    }
+    expect(longDate(new Date(2026, 4, 4))).toBe('4 May 2026');
   });
 });
