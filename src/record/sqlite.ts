@@ -119,6 +119,11 @@ const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, at
   smtp_reply AS reply, first_attempt_at AS firstAttemptAt, updated_at AS updatedAt, sent_at AS sentAt,
   next_attempt_at AS nextAttemptAt, seq`;
 
+/** One commit of the send loop: outcomes recorded, next recipients claimed. */
+interface ApplyTransaction {
+  apply(runId: string, settles: readonly Settle[], claims: readonly Claim[], stamp: string): boolean[];
+}
+
 export class SendRecord {
   private constructor(
     private readonly db: Database.Database,
@@ -328,20 +333,13 @@ export class SendRecord {
    * per claim, whether this run now owns the recipient (false when another state won the race).
    */
   apply(runId: string, settles: readonly Settle[], claims: readonly Claim[], now: Date, opts: { includeInDoubt: boolean }): boolean[] {
-    const stamp = now.toISOString();
-    const { settle, claim } = this.statements(opts.includeInDoubt);
-    return this.db.transaction(() => {
-      for (const s of settles) {
-        settle.run({ state: s.state, reply: s.reply.slice(0, 1000), stamp, next: s.nextAttemptAt ?? null, postId: s.postId, key: s.key, runId });
-      }
-      return claims.map((c) => claim.run({ messageId: c.messageId, runId, stamp, postId: c.postId, key: c.key }).changes === 1);
-    })();
+    return this.statements(opts.includeInDoubt).apply(runId, settles, claims, now.toISOString());
   }
 
-  private readonly prepared = new Map<boolean, { settle: Database.Statement; claim: Database.Statement }>();
+  private readonly prepared = new Map<boolean, ApplyTransaction>();
 
-  /** The hot path's statements, prepared once per record rather than once per batch. */
-  private statements(includeInDoubt: boolean): { settle: Database.Statement; claim: Database.Statement } {
+  /** The hot path's statements and transaction, made once per record rather than once per batch. */
+  private statements(includeInDoubt: boolean): ApplyTransaction {
     const cached = this.prepared.get(includeInDoubt);
     if (cached) return cached;
     const settle = this.db.prepare(
@@ -355,7 +353,14 @@ export class SendRecord {
          first_attempt_at = coalesce(first_attempt_at, @stamp), updated_at = @stamp
        WHERE post_id = @postId AND email_key = @key AND state IN ${claimable}`,
     );
-    const statements = { settle, claim };
+    const statements = {
+      apply: this.db.transaction((runId: string, settles: readonly Settle[], claims: readonly Claim[], stamp: string): boolean[] => {
+        for (const s of settles) {
+          settle.run({ state: s.state, reply: s.reply.slice(0, 1000), stamp, next: s.nextAttemptAt ?? null, postId: s.postId, key: s.key, runId });
+        }
+        return claims.map((c) => claim.run({ messageId: c.messageId, runId, stamp, postId: c.postId, key: c.key }).changes === 1);
+      }),
+    };
     this.prepared.set(includeInDoubt, statements);
     return statements;
   }
