@@ -82,4 +82,23 @@ describe('the record', () => {
       db.close();
     }
   });
+
+  test.each([0, 1, 49, 50, 51, 137])('a post queued for %i recipients records each of them once, in list order', (n) => {
+    const record = SendRecord.open(dir, { readonly: false })!;
+    try {
+      const list = Array.from({ length: n }, (_, i) => ({ key: `r${i}@example.com`, email: `R${i}@example.com`, name: `Reader ${i}` }));
+      const post = { id: 'hello', file: 'hello.md', title: 'Hello' };
+      expect(record.queuePost(post, list, new Date('2026-01-01T00:00:00Z'))).toBe(n);
+      // queued again (a resumed run): nobody is added twice
+      expect(record.queuePost(post, [...list, { key: 'late@example.com', email: 'late@example.com', name: '' }], new Date('2026-01-02T00:00:00Z'))).toBe(1);
+      const rows = record.due('hello', new Date('2026-01-02T00:00:00Z'), { afterSeq: -1, limit: 1000, includeInDoubt: false });
+      expect(rows.map((r) => [r.key, r.email, r.name, r.state])).toEqual([
+        ...list.map((r) => [r.key, r.email, r.name, 'pending']),
+        ['late@example.com', 'late@example.com', '', 'pending'],
+      ]);
+      expect(record.posts().get('hello')?.recipients).toBe(n + 1);
+    } finally {
+      record.close();
+    }
+  });
 });
