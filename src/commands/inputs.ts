@@ -33,7 +33,7 @@ export function readSubscribers(settings: Settings): SubscriberInputs {
   return subscriberInputs(discoverSubscribers(settings.subscribersDir));
 }
 
-/** The same, parsed on a worker thread so the parser's garbage leaves with it (used before a send). */
+/** The same, a large list parsed on a worker thread so the parser's garbage leaves with it (used before a send). */
 export async function readSubscribersApart(settings: Settings): Promise<SubscriberInputs> {
   return subscriberInputs(await discoverSubscribersApart(settings.subscribersDir));
 }

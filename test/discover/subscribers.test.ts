@@ -2,6 +2,7 @@
  * Subscriber discovery: CSV exports in the shapes real tools write, merged, de-duplicated and
  * strictly validated — a row that could smuggle a second recipient or a header is skipped.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -296,5 +297,30 @@ describe('checkAddress', () => {
     `${'x'.repeat(65)}@example.com`,
   ])('refuses %j', (value) => {
     expect(checkAddress(value).ok).toBe(false);
+  });
+});
+
+describe('a large list, parsed on a thread of its own', () => {
+  test('gives exactly what parsing in the main thread gives, problems and exclusions included', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-subs-apart-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.csv'), 'email,name,status\nann@example.com,Ann,\nbo@example.com,Bo,unsubscribed\nnot-an-address,X,\nANN@example.com,Ann again,\nzoë@bücher.example,Zoë,\n');
+      fs.writeFileSync(path.join(dir, 'b.csv'), 'Email Address,First Name,Last Name\ncy@example.org,Cy,Young\n"dee@example.org",Dee,"O\'Neil, Jr"\n');
+      fs.writeFileSync(path.join(dir, 'suppressed.csv'), 'email\ncy@example.org\n');
+      // the built code, so that the worker's own file exists; a threshold of 0 bytes forces the thread
+      const dist = path.resolve(__dirname, '../../dist/discover/subscribers.js');
+      const script = `
+        const s = require(${JSON.stringify(dist)});
+        const plain = (d) => ({ ...d, excluded: [...d.excluded].sort() });
+        s.discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0 }).then((apart) => {
+          process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(s.discoverSubscribers(${JSON.stringify(dir)}))}));
+        });`;
+      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { apart: unknown; here: DiscoveredSubscribers };
+      expect(out.apart).toEqual(out.here);
+      expect(out.here.subscribers.map((s) => s.key)).toEqual(['ann@example.com', 'zoë@bücher.example', 'dee@example.org']);
+      expect(out.here.problems.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
