@@ -1,4 +1,4 @@
-import Module from 'node:module';
+import { requireDeferring } from '../deferred-require';
 import { ErrorCode, HeraldError } from '../errors';
 
 type Mjml2Html = (input: string, options?: Record<string, unknown>) => Promise<{ html: string; errors: MjmlIssue[] }>;
@@ -15,51 +15,20 @@ interface MjmlIssue {
  * minify option), juice's fetcher of remote resources, cheerio's parse5 parser and its stream and
  * buffer decoding, and css-select's :nth-child parser. Loading them is nearly half of MJML's
  * start-up, paid on every send that renders something. Each is used only through properties of
- * its module, read when called, which is what lets a stand-in take its place (see loadMjml).
+ * its module, read when called, which is what lets a stand-in take its place.
  */
 const UNCALLED = new Set([
   'undici', 'htmlnano', 'cssnano-preset-lite', 'web-resource-inliner',
   'parse5', 'parse5-parser-stream', 'encoding-sniffer', 'whatwg-mimetype', 'nth-check',
 ]);
 
-type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
-
 /**
- * mjml is required here, on first use, so an idle run never pays for it; while it loads, the
- * packages in UNCALLED are handed over as stand-ins that load the real package the first time
- * anything reads from them, so nothing changes but when (and whether) they are loaded.
+ * mjml is required here, on first use, so an idle run never pays for it, and without the packages
+ * in UNCALLED until something reads from them (see requireDeferring).
  */
 function loadMjml(): Mjml2Html {
-  const loader = Module as unknown as { _load?: Load };
-  const load = loader._load;
-  if (typeof load === 'function') {
-    loader._load = function deferUncalled(this: unknown, request, parent, isMain) {
-      if (!UNCALLED.has(request)) return load.call(this, request, parent, isMain);
-      let real: Record<PropertyKey, unknown> | undefined;
-      const target = (): Record<PropertyKey, unknown> => (real ??= load.call(Module, request, parent, isMain) as Record<PropertyKey, unknown>);
-      return new Proxy({}, {
-        get: (_, prop) => {
-          // read by TypeScript's and Babel's import helpers, which then use the module as it is
-          if (prop === '__esModule') return true;
-          const mod = target();
-          return prop === 'default' && !mod.__esModule ? mod : mod[prop];
-        },
-        has: (_, prop) => prop === '__esModule' || prop in target(),
-        ownKeys: () => Reflect.ownKeys(target()),
-        getOwnPropertyDescriptor: (_, prop) => {
-          const found = Reflect.getOwnPropertyDescriptor(target(), prop);
-          return found && { ...found, configurable: true };
-        },
-      });
-    };
-  }
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('mjml') as Mjml2Html | { default: Mjml2Html };
-    return typeof mod === 'function' ? mod : mod.default;
-  } finally {
-    if (typeof load === 'function') loader._load = load;
-  }
+  const mod = requireDeferring<Mjml2Html | { default: Mjml2Html }>('mjml', UNCALLED);
+  return typeof mod === 'function' ? mod : mod.default;
 }
 
 export interface MjmlProblem {

@@ -1,0 +1,43 @@
+import Module from 'node:module';
+
+type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
+
+/**
+ * require(id), with the modules named in `deferred` (as the library's own code requests them)
+ * handed over, while it loads, as stand-ins that load the real module the first time anything
+ * reads from them. For dependencies that a library requires as it loads but that herald's use of
+ * it does not call: nothing changes but when, and whether, they are loaded. Only for modules used
+ * through properties of their exports, read when called (a stand-in cannot be called itself).
+ */
+export function requireDeferring<T>(id: string, deferred: ReadonlySet<string>): T {
+  const loader = Module as unknown as { _load?: Load };
+  const load = loader._load;
+  // without the loader's hook (a future Node, another runtime) everything simply loads now
+  if (typeof load === 'function') {
+    loader._load = function deferring(this: unknown, request, parent, isMain) {
+      if (!deferred.has(request)) return load.call(this, request, parent, isMain);
+      let real: Record<PropertyKey, unknown> | undefined;
+      const target = (): Record<PropertyKey, unknown> => (real ??= load.call(Module, request, parent, isMain) as Record<PropertyKey, unknown>);
+      return new Proxy({}, {
+        get: (_, prop) => {
+          // read by TypeScript's and Babel's import helpers, which then use the module as it is
+          if (prop === '__esModule') return true;
+          const mod = target();
+          return prop === 'default' && !mod.__esModule ? mod : mod[prop];
+        },
+        has: (_, prop) => prop === '__esModule' || prop in target(),
+        ownKeys: () => Reflect.ownKeys(target()),
+        getOwnPropertyDescriptor: (_, prop) => {
+          const found = Reflect.getOwnPropertyDescriptor(target(), prop);
+          return found && { ...found, configurable: true };
+        },
+      });
+    };
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(id) as T;
+  } finally {
+    if (typeof load === 'function') loader._load = load;
+  }
+}
