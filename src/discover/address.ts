@@ -8,13 +8,18 @@ const ATEXT = "[\\p{L}\\p{N}\\p{M}!#$%&'*+/=?^_`{|}~-]";
 const LOCAL_PART = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*$`, 'u');
 const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u;
 const SEPARATORS = /[\s,;]+/;
+/** The same rules for an all-ASCII address (most of any list), where Unicode classes only cost. */
+const ASCII_TEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
+const ASCII_LOCAL_PART = new RegExp(`^${ASCII_TEXT}+(?:\\.${ASCII_TEXT}+)*$`);
+const ASCII_DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export type AddressCheck =
   | { readonly ok: true; readonly address: string; readonly key: string; readonly smtputf8: boolean }
   | { readonly ok: false; readonly reason: string };
 
 export function checkAddress(input: string): AddressCheck {
-  const value = input.trim().normalize('NFC');
+  const trimmed = input.trim();
+  const value = needsSmtpUtf8(trimmed) ? trimmed.normalize('NFC') : trimmed;
   if (!value) return { ok: false, reason: 'the email address is empty' };
   if (/[\u0000-\u001f\u007f]/.test(value)) return { ok: false, reason: 'the email address contains a control character or line break' };
   const parts = value.split(SEPARATORS).filter(Boolean);
@@ -34,10 +39,12 @@ function isPlainAddress(value: string): boolean {
   if (at <= 0 || at === value.length - 1) return false;
   const local = value.slice(0, at);
   const domain = value.slice(at + 1);
-  if (local.length > 64 || !LOCAL_PART.test(local)) return false;
+  const ascii = !needsSmtpUtf8(value);
+  if (local.length > 64 || !(ascii ? ASCII_LOCAL_PART : LOCAL_PART).test(local)) return false;
   const labels = domain.split('.');
   if (labels.length < 2 || domain.length > 253) return false;
-  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return false;
+  const label = ascii ? ASCII_DOMAIN_LABEL : DOMAIN_LABEL;
+  if (!labels.every((l) => label.test(l))) return false;
   return !/^\d+$/.test(labels[labels.length - 1]!);
 }
 
