@@ -7,21 +7,29 @@ type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
  * handed over, while it loads, as stand-ins that load the real module the first time anything
  * reads from them. For dependencies that a library requires as it loads but that herald's use of
  * it does not call: nothing changes but when, and whether, they are loaded. Only for modules used
- * through properties of their exports, read when called (a stand-in cannot be called itself).
+ * through properties of their exports (a stand-in cannot be called itself); the names a library
+ * takes out of such a module as it loads, to call later, are listed with it, and get functions
+ * that load the real module when first called.
  */
-export function requireDeferring<T>(id: string, deferred: ReadonlySet<string>): T {
+export function requireDeferring<T>(id: string, deferred: ReadonlyMap<string, readonly string[]>): T {
   const loader = Module as unknown as { _load?: Load };
   const load = loader._load;
   // without the loader's hook (a future Node, another runtime) everything simply loads now
   if (typeof load === 'function') {
     loader._load = function deferring(this: unknown, request, parent, isMain) {
-      if (!deferred.has(request)) return load.call(this, request, parent, isMain);
+      const calledLater = deferred.get(request);
+      if (!calledLater) return load.call(this, request, parent, isMain);
       let real: Record<PropertyKey, unknown> | undefined;
       const target = (): Record<PropertyKey, unknown> => (real ??= load.call(Module, request, parent, isMain) as Record<PropertyKey, unknown>);
       return new Proxy({}, {
         get: (_, prop) => {
           // read by TypeScript's and Babel's import helpers, which then use the module as it is
           if (prop === '__esModule') return true;
+          if (typeof prop === 'string' && calledLater.includes(prop)) {
+            return function (this: unknown, ...args: unknown[]): unknown {
+              return Reflect.apply(target()[prop] as (...a: unknown[]) => unknown, this, args);
+            };
+          }
           const mod = target();
           return prop === 'default' && !mod.__esModule ? mod : mod[prop];
         },

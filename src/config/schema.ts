@@ -5,7 +5,7 @@ import { requireDeferring } from '../deferred-require';
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
  * herald uses its English ones (about 15 ms on every run, an idle one included).
  */
-const { z } = requireDeferring<typeof Zod>('zod', new Set(['../locales/index.cjs']));
+const { z } = requireDeferring<typeof Zod>('zod', new Map([['../locales/index.cjs', []]]));
 
 /**
  * The settings of herald.config.json. Secrets (SMTP password, unsubscribe secret, DKIM key) are

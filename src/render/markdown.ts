@@ -1,4 +1,5 @@
 import type sanitizeHtml from 'sanitize-html';
+import { requireDeferring } from '../deferred-require';
 
 /**
  * Markdown to the HTML that goes into an email. marked does not sanitise, so its output goes
@@ -8,10 +9,10 @@ import type sanitizeHtml from 'sanitize-html';
  */
 export function markdownToHtml(markdown: string, baseUrl: string): string {
   // loaded on first use: an idle run renders nothing and should not pay for them
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Marked } = require('marked') as typeof import('marked');
-  const sanitize = require('sanitize-html') as typeof sanitizeHtml;
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  // sanitize-html takes postcss's parse as it loads, for style attributes, which are never allowed here
+  const sanitize = requireDeferring<typeof sanitizeHtml>('sanitize-html', new Map([['postcss', ['parse']]]));
   const marked = new Marked({ gfm: true, breaks: false, async: false });
   const raw = marked.parse(markdown) as string;
   return sanitize(raw, sanitizeOptions(baseUrl));

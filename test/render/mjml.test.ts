@@ -45,13 +45,13 @@ describe('loading MJML', () => {
 
   it('does not load the packages MJML never calls for herald', () => {
     expect(inNode.loaded).toEqual(expect.arrayContaining(['mjml-core', 'juice', 'cheerio']));
-    for (const pkg of ['undici', 'htmlnano', 'cssnano-preset-lite', 'web-resource-inliner', 'parse5', 'parse5-parser-stream', 'encoding-sniffer', 'whatwg-mimetype', 'nth-check']) {
+    for (const pkg of ['undici', 'htmlnano', 'cssnano-preset-lite', 'js-beautify', 'web-resource-inliner', 'parse5', 'parse5-parser-stream', 'encoding-sniffer', 'whatwg-mimetype', 'nth-check']) {
       expect(inNode.loaded).not.toContain(pkg);
     }
   });
 
   it('loads a deferred package for real the moment it is used', () => {
-    // MJML's minify option is the one path into htmlnano; herald never sets it
+    // MJML's minify and beautify options are the only paths into htmlnano and js-beautify; herald sets neither
     const script = `
       const { compileMjml } = require(${JSON.stringify(DIST_MJML)});
       compileMjml('<mjml><mj-body></mj-body></mjml>', 't.mjml').then(async () => {
@@ -61,9 +61,11 @@ describe('loading MJML', () => {
         const source = '<mjml><mj-body><mj-text>  a   b  </mj-text></mj-body></mjml>';
         const plain = await mjml(source, { validationLevel: 'skip' });
         const minified = await mjml(source, { validationLevel: 'skip', minify: true });
-        process.stdout.write(JSON.stringify({ before, after: loaded(), shorter: minified.html.length < plain.html.length }));
+        const beautified = await mjml(source, { validationLevel: 'skip', beautify: true });
+        const beautifier = Object.keys(require.cache).some((f) => f.includes('/node_modules/js-beautify/'));
+        process.stdout.write(JSON.stringify({ before, after: loaded(), shorter: minified.html.length < plain.html.length, beautifier, reformatted: beautified.html !== plain.html }));
       });`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Record<string, boolean>;
-    expect(out).toEqual({ before: false, after: true, shorter: true });
+    expect(out).toEqual({ before: false, after: true, shorter: true, beautifier: true, reformatted: true });
   });
 });
