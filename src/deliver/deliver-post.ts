@@ -45,10 +45,9 @@ export interface DeliverySummary {
 
 const PAGE = 500;
 /**
- * Every commit costs a flush to disk, whatever it holds. While
- * more replies are due any moment, they are let to gather (for at most this long) until three
- * quarters of the connections have one, so a commit records several outcomes and claims their
- * successors at once.
+ * Every commit costs a flush to disk, whatever it holds. While more replies are due any moment,
+ * they are let to gather (for at most this long) until three quarters of the connections have
+ * one, so a commit records several outcomes and claims their successors at once.
  */
 const GATHER_MS = 3;
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
