@@ -119,7 +119,9 @@ const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, at
   smtp_reply AS reply, first_attempt_at AS firstAttemptAt, updated_at AS updatedAt, sent_at AS sentAt,
   next_attempt_at AS nextAttemptAt, seq`;
 
+/** Rows per INSERT when a post's audience is queued, and the values each row binds. */
 const QUEUE_ROWS = 50;
+const QUEUE_VALUES = 7;
 
 /** One commit of the send loop: outcomes recorded, next recipients claimed. */
 interface ApplyTransaction {
@@ -267,12 +269,12 @@ export class SendRecord {
       let added = 0;
       for (const r of recipients) {
         values.push(post.id, r.key, r.email, r.name, stamp, stamp, seq++);
-        if (values.length === QUEUE_ROWS * 7) {
+        if (values.length === QUEUE_ROWS * QUEUE_VALUES) {
           added += full.run(values).changes;
           values = [];
         }
       }
-      if (values.length) added += insert(values.length / 7).run(values).changes;
+      if (values.length) added += insert(values.length / QUEUE_VALUES).run(values).changes;
       this.db.prepare('UPDATE posts SET recipients = (SELECT count(*) FROM deliveries WHERE post_id = ?) WHERE id = ?').run(post.id, post.id);
       return added;
     })();
