@@ -2,10 +2,10 @@
  * requireDeferring, in a real Node process (Jest's module system has a loader of its own), on
  * three small packages: lib-a requires lib-b (taking its `double` as it loads) and lib-c.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nodeJson } from './support/node';
 
 const DIST = path.resolve(__dirname, '../dist/deferred-require.js');
 
@@ -29,7 +29,7 @@ function run(body: string): unknown {
     const steps = [[...globalThis.loaded]];
     ${body}
     process.stdout.write(JSON.stringify(steps));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', cwd: dir }));
+  return nodeJson(script, { cwd: dir });
 }
 
 test('a deferred package is loaded when first called or read, and works as itself', () => {

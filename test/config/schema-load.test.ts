@@ -2,8 +2,8 @@
  * The settings' schema loads zod without its forty-odd locales. Jest has a module system of its
  * own, so this is checked in a real Node process running the built code.
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { nodeJson } from '../support/node';
 
 const DIST_SCHEMA = path.resolve(__dirname, '../../dist/config/schema.js');
 
@@ -13,7 +13,7 @@ test("zod's locales other than English are not loaded, and its messages are stil
     const message = JSON.stringify(validateConfig({ name: 5, siteUrl: 'https://example.com/' }));
     const locales = Object.keys(require.cache).filter((f) => f.includes('/zod/') && f.includes('/locales/')).map((f) => f.split('/').pop());
     process.stdout.write(JSON.stringify({ locales, message }));`;
-  const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { locales: string[]; message: string };
+  const out = nodeJson<{ locales: string[]; message: string }>(script);
   expect(out.locales).toEqual(['en.cjs']);
   expect(out.message).toContain('expected string, received number');
 });

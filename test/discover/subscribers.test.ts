@@ -2,13 +2,13 @@
  * Subscriber discovery: CSV exports in the shapes real tools write, merged, de-duplicated and
  * strictly validated — a row that could smuggle a second recipient or a header is skipped.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkAddress } from '../../src/discover/address';
 import { discoverSubscribers, parseSubscriberCsv, type DiscoveredSubscribers } from '../../src/discover/subscribers';
 import type { Problem } from '../../src/errors';
+import { nodeJson } from '../support/node';
 
 let tmp: string;
 let dir: string;
@@ -315,7 +315,7 @@ describe('a large list, parsed on a thread of its own', () => {
         s.discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0 }).then((apart) => {
           process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(s.discoverSubscribers(${JSON.stringify(dir)}))}));
         });`;
-      const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { apart: unknown; here: DiscoveredSubscribers };
+      const out = nodeJson<{ apart: unknown; here: DiscoveredSubscribers }>(script);
       expect(out.apart).toEqual(out.here);
       expect(out.here.subscribers.map((s) => s.key)).toEqual(['ann@example.com', 'zoë@bücher.example', 'dee@example.org']);
       expect(out.here.problems.length).toBeGreaterThanOrEqual(2);

@@ -3,10 +3,10 @@
  * its own, so the loading is checked in a real Node process running the built code, against the
  * same template compiled here with every package loaded the ordinary way.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileMjml } from '../../src/render/mjml';
+import { nodeJson } from '../support/node';
 
 const DIST_MJML = path.resolve(__dirname, '../../dist/render/mjml.js');
 const TEMPLATE = fs
@@ -20,7 +20,7 @@ function compileInNode(source: string): { html: string; problems: unknown[]; loa
       const loaded = [...new Set(Object.keys(require.cache).map((f) => f.split('/node_modules/')[1]?.split('/')[0]).filter(Boolean))];
       process.stdout.write(JSON.stringify({ html: r.html, problems: r.problems, loaded }));
     });`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { input: source, encoding: 'utf8' })) as ReturnType<typeof compileInNode>;
+  return nodeJson<ReturnType<typeof compileInNode>>(script, { input: source });
 }
 
 describe('loading MJML', () => {
@@ -65,7 +65,7 @@ describe('loading MJML', () => {
         const beautifier = Object.keys(require.cache).some((f) => f.includes('/node_modules/js-beautify/'));
         process.stdout.write(JSON.stringify({ before, after: loaded(), shorter: minified.html.length < plain.html.length, beautifier, reformatted: beautified.html !== plain.html }));
       });`;
-    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Record<string, boolean>;
+    const out = nodeJson<Record<string, boolean>>(script, { quiet: true });
     expect(out).toEqual({ before: false, after: true, shorter: true, beautifier: true, reformatted: true });
   });
 });
