@@ -129,13 +129,22 @@ export class SmtpPool implements Transport {
     }
     this.opening--;
     this.open.add(session);
-    await this.run(session, job);
+    this.run(session, job);
   }
 
-  private async run(session: Session, job: Job): Promise<void> {
-    const outcome = await this.deliver(session, job.message);
-    session.sent++;
-    if (!session.broken && outcome.kind !== 'accepted' && outcome.kind !== 'in_doubt') await this.reset(session);
+  /** Callbacks rather than promises from here down: this runs once per message. */
+  private run(session: Session, job: Job): void {
+    this.deliver(session, job.message, (outcome) => {
+      session.sent++;
+      if (!session.broken && outcome.kind !== 'accepted' && outcome.kind !== 'in_doubt') {
+        this.reset(session, () => this.finish(session, job, outcome));
+      } else {
+        this.finish(session, job, outcome);
+      }
+    });
+  }
+
+  private finish(session: Session, job: Job, outcome: Outcome): void {
     if (session.broken || this.closed || session.sent >= this.settings.maxMessagesPerConnection) {
       this.discard(session, !session.broken);
     } else {
@@ -145,60 +154,57 @@ export class SmtpPool implements Transport {
     this.pump();
   }
 
-  private deliver(session: Session, message: OutgoingMessage): Promise<Outcome> {
+  private deliver(session: Session, message: OutgoingMessage, done: (outcome: Outcome) => void): void {
     if (message.smtputf8 && !offersSmtpUtf8(session.conn)) {
       // without SMTPUTF8 the address would go out as raw bytes the server may mangle or misroute
-      return Promise.resolve({ kind: 'failed', reply: 'not sent: the address needs SMTPUTF8, which this SMTP server does not offer' });
+      done({ kind: 'failed', reply: 'not sent: the address needs SMTPUTF8, which this SMTP server does not offer' });
+      return;
     }
     // the shared pieces go to the socket as they are: a 50 KB copy per message would only feed
     // the garbage collector
     const data = session.encoded ? encodeMessageData(pieces(message), this.encodedPieces) : [messageBytes(message)];
-    return new Promise((resolve) => {
-      // Once the whole message is in the DATA stream, which then writes the final dot, a failure
-      // may have delivered it; before that, it cannot have.
-      let dataEnded = false;
-      // nodemailer pipes a stream-like message into its DATA stream; this one hands over all its
-      // pieces at once (see takeEncodedData)
-      const source = {
-        pipe(into: Writable & Partial<EncodedDataStream>): Writable {
-          if (into.writeEncoded) into.writeEncoded(data);
-          else for (const piece of data) into.write(piece);
-          into.end();
-          dataEnded = true;
-          return into;
-        },
-      };
-      const envelope = { from: message.envelope.from, to: [message.envelope.to] };
-      session.conn.send(envelope, source as unknown as Readable, (err, info) => {
-        if (err) {
-          const outcome = classifySmtpError(err as SmtpErrorLike, dataEnded);
-          if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || outcome.kind === 'retry') session.broken = true;
-          resolve(outcome);
-          return;
-        }
-        const rejected = (info.rejected ?? []).map(String);
-        if (rejected.some((r) => r.toLowerCase() === message.envelope.to.toLowerCase())) {
-          const reply = (info.rejectedErrors?.[0] as SmtpErrorLike | undefined)?.response ?? 'recipient rejected';
-          resolve(classifySmtpError({ code: 'EENVELOPE', command: 'RCPT TO', response: reply, responseCode: Number(reply.slice(0, 3)) || 550 }, true));
-          return;
-        }
-        resolve({ kind: 'accepted', reply: (info.response ?? '250 OK').replace(/\s+/g, ' ').trim() });
-      });
+    // Once the whole message, final dot included, is handed to the connection, a failure may
+    // have delivered it; before that, it cannot have.
+    let dataEnded = false;
+    // nodemailer pipes a stream-like message into what takes the data: takeEncodedData's sink,
+    // which gets all the pieces at once, or for a plain message nodemailer's own DATA stream
+    const source = {
+      pipe(into: Writable & Partial<EncodedDataSink>): Writable {
+        if (into.writeEncoded) into.writeEncoded(data);
+        else for (const piece of data) into.write(piece);
+        into.end();
+        dataEnded = true;
+        return into;
+      },
+    };
+    const envelope = { from: message.envelope.from, to: [message.envelope.to] };
+    session.conn.send(envelope, source as unknown as Readable, (err, info) => {
+      if (err) {
+        const outcome = classifySmtpError(err as SmtpErrorLike, dataEnded);
+        if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || outcome.kind === 'retry') session.broken = true;
+        done(outcome);
+        return;
+      }
+      const rejected = (info.rejected ?? []).map(String);
+      if (rejected.some((r) => r.toLowerCase() === message.envelope.to.toLowerCase())) {
+        const reply = (info.rejectedErrors?.[0] as SmtpErrorLike | undefined)?.response ?? 'recipient rejected';
+        done(classifySmtpError({ code: 'EENVELOPE', command: 'RCPT TO', response: reply, responseCode: Number(reply.slice(0, 3)) || 550 }, true));
+        return;
+      }
+      done({ kind: 'accepted', reply: (info.response ?? '250 OK').replace(/\s+/g, ' ').trim() });
     });
   }
 
-  private reset(session: Session): Promise<void> {
-    return new Promise((resolve) => {
-      try {
-        session.conn.reset((err) => {
-          if (err) session.broken = true;
-          resolve();
-        });
-      } catch {
-        session.broken = true;
-        resolve();
-      }
-    });
+  private reset(session: Session, done: () => void): void {
+    try {
+      session.conn.reset((err) => {
+        if (err) session.broken = true;
+        done();
+      });
+    } catch {
+      session.broken = true;
+      done();
+    }
   }
 
   private discard(session: Session, polite: boolean): void {
@@ -286,53 +292,61 @@ function offersSmtpUtf8(conn: SMTPConnection): boolean {
 
 /**
  * Makes a connection take the message already in DATA form (dot-stuffed, CRLF, with its end
- * marker: see smtp-data.ts) and write it as it is, instead of scanning every byte again.
- * nodemailer has no option for this, so on this connection only its DATA stream's per-byte step
- * becomes a pass-through, and the stream gains `writeEncoded`, which puts a message's pieces on
- * the socket in one writev; nodemailer still sends the commands, reads the replies and ends the
- * transaction. When a nodemailer version no longer has these internals, nothing is changed and
- * the connection is given the plain message, which nodemailer encodes itself: the bytes on the
- * wire are the same either way (a test checks that the fast path is the one taken).
+ * marker: see smtp-data.ts) and put it on the socket as it is, in one writev. nodemailer has no
+ * option for this: for every message it builds a DATA stream, a Transform that scans each byte,
+ * pipes it into the socket and unpipes it again, some 5% of a send's CPU for bytes that are
+ * already in DATA form. So on this connection only, the step that creates that stream queues the
+ * reply handler nodemailer would (the one for the final dot) and returns a sink that writes
+ * straight to the socket; nodemailer still sends the commands, reads the replies and ends the
+ * transaction.
+ *
+ * When a nodemailer version no longer has these internals, or the connection speaks LMTP or logs
+ * its traffic, nothing is changed and the connection is given the plain message, which
+ * nodemailer encodes itself: the bytes on the wire are the same either way (a test checks that
+ * the fast path is the one taken).
  */
 export function takeEncodedData(conn: SMTPConnection): boolean {
-  const internals = conn as unknown as { _createSendStream?: (callback: unknown) => unknown };
+  const internals = conn as unknown as ConnectionInternals;
   const create = internals._createSendStream;
-  if (typeof create !== 'function') return false;
-  internals._createSendStream = function (this: { _socket?: Writable }, callback: unknown) {
-    const stream = create.call(this, callback) as DataStreamInternals & EncodedDataStream;
-    // the data arrives in DATA form, end marker included: the stream passes it on untouched
-    stream._transform = function (chunk, _encoding, done) {
-      this.outByteCount += chunk.length;
-      this.push(chunk);
-      done();
-    };
-    stream._flush = (done) => done();
+  if (typeof create !== 'function' || typeof internals._actionSMTPStream !== 'function' || !Array.isArray(internals._responseActions)) return false;
+  if (internals.options?.lmtp || internals.options?.debug) return false;
+  internals._createSendStream = function (this: ConnectionInternals, callback: (err: Error | null, reply?: string) => void) {
     const socket = this._socket;
-    if (socket) {
-      // better still, all of a message's pieces go to the socket together, as one writev
-      stream.writeEncoded = (data) => {
+    // not connected: nodemailer's own stream reports that as it always has
+    if (!socket) return create.call(this, callback);
+    this._responseActions.push((reply: string) => this._actionSMTPStream(reply, callback));
+    const sink: EncodedDataSink = {
+      outByteCount: 0,
+      writeEncoded(data) {
         socket.cork();
-        for (const piece of data) socket.write(piece);
+        for (const piece of data) {
+          socket.write(piece);
+          sink.outByteCount += piece.length;
+        }
         socket.uncork();
-        for (const piece of data) stream.outByteCount += piece.length;
-      };
-    }
-    return stream;
+      },
+      end: () => undefined,
+    };
+    return sink;
   };
   return true;
 }
 
-/** nodemailer's DATA stream, as far as takeEncodedData changes it. */
-interface DataStreamInternals {
-  outByteCount: number;
-  _transform(chunk: Buffer, encoding: string, done: () => void): void;
-  _flush(done: () => void): void;
-  push(chunk: Buffer): boolean;
+/** What takeEncodedData relies on inside nodemailer's SMTPConnection. */
+interface ConnectionInternals {
+  readonly options?: { readonly lmtp?: boolean; readonly debug?: boolean };
+  readonly _socket?: Writable;
+  _responseActions: ((reply: string) => void)[];
+  _actionSMTPStream(reply: string, callback: (err: Error | null, reply?: string) => void): void;
+  _createSendStream?: (callback: (err: Error | null, reply?: string) => void) => unknown;
 }
 
-interface EncodedDataStream {
-  /** Writes data already in DATA form, end marker included, straight to the connection. */
+/** Takes a message already in DATA form, end marker included, and writes it straight to the connection. */
+interface EncodedDataSink {
+  /** Read by nodemailer for the send's result. */
+  outByteCount: number;
   writeEncoded(data: readonly Buffer[]): void;
+  end(): void;
 }
 
 function pieces(message: OutgoingMessage): readonly Buffer[] {

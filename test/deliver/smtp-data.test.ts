@@ -94,6 +94,20 @@ describe('the SMTP pool writes the encoded message itself', () => {
     conn.close();
   });
 
+  test('a connection that logs its traffic, or a nodemailer without these internals, keeps nodemailer\'s own DATA stream', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Connection = require('nodemailer/lib/smtp-connection') as typeof SMTPConnection;
+    const logging = new Connection({ host: '127.0.0.1', port: 1, debug: true });
+    const before = (logging as unknown as { _createSendStream: unknown })._createSendStream;
+    expect(takeEncodedData(logging)).toBe(false);
+    expect((logging as unknown as { _createSendStream: unknown })._createSendStream).toBe(before);
+    logging.close();
+    const changed = new Connection({ host: '127.0.0.1', port: 1 });
+    (changed as unknown as { _actionSMTPStream?: unknown })._actionSMTPStream = undefined;
+    expect(takeEncodedData(changed)).toBe(false);
+    changed.close();
+  });
+
   test('what arrives is the message exactly, with dots at line starts, bare line ends and a shared piece', async () => {
     server = await startSmtpServer();
     const pool = new SmtpPool(parseSmtpUrl(server.url), smtpSchema.parse({ connections: 2 }));
