@@ -97,6 +97,10 @@ describe('the record', () => {
         ['late@example.com', 'late@example.com', '', 'pending'],
       ]);
       expect(record.posts().get('hello')?.recipients).toBe(n + 1);
+      // queueing sets reference checks aside for its own rows only
+      const db = (record as unknown as { db: Database.Database }).db;
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(() => db.prepare(`INSERT INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq) VALUES ('nope', 'a', 'a', '', 'pending', 't', 't', 0)`).run()).toThrow(/FOREIGN KEY/);
     } finally {
       record.close();
     }
