@@ -155,13 +155,23 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     } catch (err) {
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
     }
-    settle(row, outcome);
+    try {
+      settle(row, outcome);
+    } catch (error) {
+      broken ??= { error };
+    } finally {
+      inflight--;
+      const waiting = wake;
+      wake = undefined;
+      waiting?.();
+    }
   };
 
   const launch = async (rows: readonly DeliveryRow[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> => {
     for (let i = 0; i < rows.length; i++) {
       if (!owned[i]) continue;
-      await pace();
+      const wait = paceWait();
+      if (wait > 0) await sleep(wait, opts.stop);
       if (opts.stop.aborted) {
         // claimed but never handed over: give it back untouched
         settles.push({ postId, key: rows[i]!.key, state: 'pending', reply: 'not sent: herald was stopping' });
@@ -170,14 +180,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       }
       opts.budget.remaining--;
       inflight++;
-      void start(rows[i]!, claims[i]!.messageId).catch((error: unknown) => {
-        broken ??= { error };
-      }).finally(() => {
-        inflight--;
-        const waiting = wake;
-        wake = undefined;
-        waiting?.();
-      });
+      void start(rows[i]!, claims[i]!.messageId);
     }
   };
 
@@ -233,10 +236,12 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
   return summary;
 
-  async function pace(): Promise<void> {
+  /** How long the next message must wait for the configured rate, or for a server that asked to slow down; it takes its slot. */
+  function paceWait(): number {
     const interval = opts.messagesPerSecond > 0 ? 1000 / opts.messagesPerSecond : 0;
-    const wait = Math.max(nextSlot - Date.now(), 0, throttleMs);
-    if (wait > 0) await sleep(wait, opts.stop);
-    nextSlot = Math.max(nextSlot, Date.now()) + interval;
+    const nowMs = Date.now();
+    const wait = Math.max(nextSlot - nowMs, 0, throttleMs);
+    nextSlot = Math.max(nextSlot, nowMs + wait) + interval;
+    return wait;
   }
 }
