@@ -368,31 +368,49 @@ export class SendRecord {
 
   private readonly prepared = new Map<boolean, ApplyTransaction>();
 
-  /** The hot path's statements and transaction, made once per record rather than once per batch. */
+  /**
+   * The hot path's statements and transaction, made once per record rather than once per batch.
+   * A batch's settles are one UPDATE, and so are its claims: SQLite then looks each row up through
+   * the key index just as a statement per row would, without paying for a statement per row
+   * (a quarter of what the statements cost).
+   */
   private statements(includeInDoubt: boolean): ApplyTransaction {
     const cached = this.prepared.get(includeInDoubt);
     if (cached) return cached;
-    const settle = this.db.prepare(
-      `UPDATE deliveries SET state = @state, smtp_reply = @reply, updated_at = @stamp, next_attempt_at = @next,
-         sent_at = CASE WHEN @state = 'sent' THEN @stamp ELSE sent_at END
-       WHERE post_id = @postId AND email_key = @key AND state = 'sending' AND run_id = @runId`,
-    );
-    const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
-    const claim = this.db.prepare(
-      `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = @messageId, run_id = @runId,
-         first_attempt_at = coalesce(first_attempt_at, @stamp), updated_at = @stamp
-       WHERE post_id = @postId AND email_key = @key AND state IN ${claimable}`,
-    );
+    const settle = this.batchStatements((rows) => settleSql(rows));
+    const claim = this.batchStatements((rows) => claimSql(rows, includeInDoubt));
     const statements = {
       apply: this.db.transaction((runId: string, settles: readonly Settle[], claims: readonly Claim[], stamp: string): boolean[] => {
-        for (const s of settles) {
-          settle.run({ state: s.state, reply: s.reply.slice(0, 1000), stamp, next: s.nextAttemptAt ?? null, postId: s.postId, key: s.key, runId });
+        for (const part of chunks(settles)) {
+          const values: unknown[] = [stamp, stamp];
+          for (const s of part) values.push(s.postId, s.key, s.state, s.reply.slice(0, 1000), s.nextAttemptAt ?? null);
+          values.push(runId);
+          settle(part.length).run(values);
         }
-        return claims.map((c) => claim.run({ messageId: c.messageId, runId, stamp, postId: c.postId, key: c.key }).changes === 1);
+        const owned = new Set<string>();
+        for (const part of chunks(claims)) {
+          const values: unknown[] = [runId, stamp, stamp];
+          for (const c of part) values.push(c.postId, c.key, c.messageId);
+          for (const row of claim(part.length).all(values) as { postId: string; key: string }[]) owned.add(`${row.postId}\n${row.key}`);
+        }
+        return claims.map((c) => owned.has(`${c.postId}\n${c.key}`));
       }),
     };
     this.prepared.set(includeInDoubt, statements);
     return statements;
+  }
+
+  /** One statement per number of rows (up to BATCH_ROWS), each prepared when first needed. */
+  private batchStatements(sql: (rows: number) => string): (rows: number) => Database.Statement {
+    const byRows = new Map<number, Database.Statement>();
+    return (rows) => {
+      let statement = byRows.get(rows);
+      if (!statement) {
+        statement = this.db.prepare(sql(rows));
+        byRows.set(rows, statement);
+      }
+      return statement;
+    };
   }
 
   /** A recipient who left the list after the post was queued receives nothing. */
@@ -473,4 +491,37 @@ export interface FileStamp {
 
 export function emptyCounts(): Record<DeliveryState, number> {
   return { pending: 0, sending: 0, sent: 0, failed: 0, deferred: 0, in_doubt: 0, skipped: 0 };
+}
+
+/**
+ * Records outcomes: binds the stamp twice, then post id, key, state, reply and next attempt for
+ * each row, then the run id (only the run that claimed a row settles it).
+ */
+export function settleSql(rows: number): string {
+  return `UPDATE deliveries SET state = v.column3, smtp_reply = v.column4, updated_at = ?, next_attempt_at = v.column5,
+      sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
+    FROM (VALUES ${valueRows(rows, 5)}) AS v
+    WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state = 'sending' AND deliveries.run_id = ?`;
+}
+
+/** Claims recipients: binds the run id and the stamp twice, then post id, key and Message-ID for each row; returns the rows claimed. */
+export function claimSql(rows: number, includeInDoubt: boolean): string {
+  const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
+  return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?,
+      first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
+    FROM (VALUES ${valueRows(rows, 3)}) AS v
+    WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state IN ${claimable}
+    RETURNING deliveries.post_id AS postId, deliveries.email_key AS key`;
+}
+
+function valueRows(rows: number, columns: number): string {
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => row).join(', ');
+}
+
+/** Most rows one batched statement of the send loop carries; a larger batch takes several. */
+const BATCH_ROWS = 64;
+
+function* chunks<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let i = 0; i < items.length; i += BATCH_ROWS) yield items.slice(i, i + BATCH_ROWS);
 }

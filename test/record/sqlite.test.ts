@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RECORD_FILE, SendRecord } from '../../src/record/sqlite';
+import { RECORD_FILE, SendRecord, claimSql, settleSql } from '../../src/record/sqlite';
 
 /** The record's schema as herald first shipped it: deliveries kept in address order. */
 const FIRST_SCHEMA = `
@@ -78,6 +78,12 @@ describe('the record', () => {
       expect(plan(`SELECT * FROM deliveries WHERE post_id = 'p' AND seq > 0 AND ${open} AND state IN ('pending') ORDER BY seq LIMIT 500`)).toMatch(/USING INDEX deliveries_open/);
       expect(plan(`SELECT * FROM deliveries WHERE ${open} AND state = 'sending'`)).toMatch(/USING INDEX deliveries_open/);
       expect(plan(`SELECT email FROM deliveries WHERE state = 'failed' ORDER BY updated_at DESC`)).toMatch(/USING INDEX deliveries_failed/);
+      // a commit's settles and claims: each row is found through the key, whatever the batch size
+      for (const sql of [settleSql(1), settleSql(64), claimSql(8, false), claimSql(8, true)]) {
+        const detail = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x')) as { detail: string }[]).map((r) => r.detail).join('; ');
+        expect(detail).toMatch(/SEARCH deliveries USING INDEX sqlite_autoindex_deliveries_1 \(post_id=\? AND email_key=\?\)/);
+        expect(detail).not.toMatch(/SCAN deliveries/);
+      }
     } finally {
       db.close();
     }
@@ -101,6 +107,44 @@ describe('the record', () => {
       const db = (record as unknown as { db: Database.Database }).db;
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       expect(() => db.prepare(`INSERT INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq) VALUES ('nope', 'a', 'a', '', 'pending', 't', 't', 0)`).run()).toThrow(/FOREIGN KEY/);
+    } finally {
+      record.close();
+    }
+  });
+
+  test('one commit of the send loop settles and claims many rows at once, each exactly as asked', () => {
+    const record = SendRecord.open(dir, { readonly: false })!;
+    const db = (record as unknown as { db: Database.Database }).db;
+    const row = (key: string): Record<string, unknown> =>
+      db.prepare('SELECT state, attempts, message_id, run_id, smtp_reply, sent_at, next_attempt_at, first_attempt_at FROM deliveries WHERE email_key = ?').get(key) as Record<string, unknown>;
+    try {
+      // more than one batched statement carries (64), so the rows are split across several
+      const list = Array.from({ length: 150 }, (_, i) => ({ key: `r${i}@example.com`, email: `r${i}@example.com`, name: '' }));
+      record.queuePost({ id: 'hello', file: 'hello.md', title: 'Hello' }, list, new Date('2026-01-01T00:00:00Z'));
+      const claims = list.map((r) => ({ postId: 'hello', key: r.key, messageId: `<${r.key}>` }));
+      const opts = { includeInDoubt: false };
+      expect(record.apply('run-1', [], claims, new Date('2026-01-02T00:00:00Z'), opts)).toEqual(list.map(() => true));
+      expect(row('r149@example.com')).toMatchObject({ state: 'sending', attempts: 1, message_id: '<r149@example.com>', run_id: 'run-1', first_attempt_at: '2026-01-02T00:00:00.000Z' });
+      // claimed already: nobody is claimed twice, and the answer says which ones were not
+      expect(record.apply('run-1', [], [claims[0]!, { postId: 'hello', key: 'nobody@example.com', messageId: '<x>' }], new Date(), opts)).toEqual([false, false]);
+      // another run cannot settle what this one claimed
+      record.apply('run-2', [{ postId: 'hello', key: 'r0@example.com', state: 'sent', reply: '250 ok' }], [], new Date(), opts);
+      expect(row('r0@example.com')).toMatchObject({ state: 'sending', smtp_reply: null });
+
+      const settles = list.map((r, i) =>
+        i < 100 ? { postId: 'hello', key: r.key, state: 'sent' as const, reply: i === 0 ? 'x'.repeat(1500) : `250 ok ${i}` }
+          : i < 130 ? { postId: 'hello', key: r.key, state: 'deferred' as const, reply: '451 later', nextAttemptAt: '2026-01-03T00:00:00.000Z' }
+            : { postId: 'hello', key: r.key, state: 'failed' as const, reply: '550 no such user' },
+      );
+      const later = new Date('2026-01-02T01:00:00Z');
+      // settled and the deferred ones claimed again, in one transaction
+      const again = claims.slice(100, 130);
+      expect(record.apply('run-1', settles, again, later, opts)).toEqual(again.map(() => true));
+      expect((row('r0@example.com').smtp_reply as string).length).toBe(1000);
+      expect(row('r99@example.com')).toMatchObject({ state: 'sent', smtp_reply: '250 ok 99', sent_at: '2026-01-02T01:00:00.000Z', next_attempt_at: null });
+      expect(row('r100@example.com')).toMatchObject({ state: 'sending', attempts: 2, sent_at: null, next_attempt_at: '2026-01-03T00:00:00.000Z', first_attempt_at: '2026-01-02T00:00:00.000Z' });
+      expect(row('r149@example.com')).toMatchObject({ state: 'failed', smtp_reply: '550 no such user', sent_at: null });
+      expect(record.counts().get('hello')).toMatchObject({ sent: 100, sending: 30, failed: 20 });
     } finally {
       record.close();
     }
