@@ -123,17 +123,23 @@ function encodePart(segments: Segments, type: string, escape: boolean): (string 
   return [head, ...body, CRLF];
 }
 
-/** Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined. */
-function qpChunk(text: string): string {
+/**
+ * Quoted-printable, wrapped at 76, always ending in a soft line break so chunks can be joined.
+ * The same text as nodemailer's encoder and wrapper make, with shortcuts for the usual values.
+ */
+export function qpChunk(text: string): string {
   if (!text) return '';
   // most names and addresses: nothing to encode, and short enough for nodemailer to keep as one line
   if (text.length <= 76 && QP_AS_IS.test(text)) return `${text}=${CRLF}`;
-  const encoded = lib().qp.wrap(lib().qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8')), 76);
-  return `${encoded}=${CRLF}`;
+  // links: of printable ASCII, the encoder changes only "=" (and a space at the end, excluded here)
+  const encoded = PRINTABLE.test(text) ? text.replace(/=/g, '=3D') : lib().qp.encode(Buffer.from(text.replace(/\r?\n/g, CRLF), 'utf8'));
+  return `${lib().qp.wrap(encoded, 76)}=${CRLF}`;
 }
 
 /** Printable ASCII without "=", not ending in a space: text that quoted-printable leaves as it is. */
 const QP_AS_IS = /^[\x20-\x3c\x3e-\x7e]*[\x21-\x3c\x3e-\x7e]$/;
+/** Printable ASCII not ending in a space. */
+const PRINTABLE = /^[\x20-\x7e]*[\x21-\x7e]$/;
 
 function fillPlain(segments: Segments, values: RecipientValues): string {
   return segments.parts.map((p) => (typeof p === 'string' ? p : values[p.name] || p.fallback)).join('');
@@ -150,8 +156,7 @@ function encodeText(value: string): string {
 function formatAddress(name: string, address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, at);
-  const domain = lib().normalizeDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local));
-  const addr = `${local}@${domain}`;
+  const addr = `${local}@${headerDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local))}`;
   if (!name) return addr;
   let encoded: string;
   if (/^[\w ]*$/.test(name)) encoded = name;
@@ -159,6 +164,18 @@ function formatAddress(name: string, address: string): string {
   else encoded = lib().mimeFuncs.encodeWord(name, 'Q', 52);
   return `${encoded} <${addr}>`;
 }
+
+/**
+ * An address's domain as nodemailer writes it in a header (IDNA-normalised, as Unicode when the
+ * local part is). Lower-case ASCII labels, none punycode and the last starting with a letter (so
+ * not an IPv4 address either), which is how subscriber addresses are stored, are their own
+ * normal form: no IDNA pass for each recipient.
+ */
+export function headerDomain(domain: string, unicodeLocalPart: boolean): string {
+  return PLAIN_DOMAIN.test(domain) && !domain.includes('xn--') ? domain : lib().normalizeDomain(domain, unicodeLocalPart);
+}
+
+const PLAIN_DOMAIN = /^(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*$/;
 
 function formatAddressList(value: string): string {
   const match = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);

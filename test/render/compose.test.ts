@@ -4,7 +4,7 @@ import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
-import { compileMessage, personalise } from '../../src/render/compose';
+import { compileMessage, headerDomain, personalise, qpChunk } from '../../src/render/compose';
 import { resolveSender, type Sender } from '../../src/render/envelope';
 import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
 import { renderPost, type RenderedPost } from '../../src/render/post';
@@ -94,3 +94,45 @@ describe('the fast message path is equivalent to nodemailer\'s composer', () => 
     }
   });
 });
+
+describe('the shortcuts of the fast path give what nodemailer gives', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const qp = require('nodemailer/lib/qp') as typeof import('nodemailer/lib/qp');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { normalizeDomain } = require('nodemailer/lib/shared') as typeof import('nodemailer/lib/shared');
+  const random = seeded(20261126);
+  const pick = (chars: string, n: number): string => Array.from({ length: n }, () => chars[Math.floor(random() * chars.length)]).join('');
+
+  test('quoted-printable chunks of printable ASCII, links with "=" among them', () => {
+    const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
+    const samples = [
+      'https://news.example.com/unsubscribe?token=' + 'a'.repeat(60) + '.' + 'b'.repeat(32),
+      '='.repeat(80), 'x'.repeat(75) + '=', 'x'.repeat(74) + '=y', ' '.repeat(3) + 'x', 'a=b c=d '.repeat(30) + 'e',
+      ...Array.from({ length: 20_000 }, () => pick(random() < 0.5 ? ascii : 'ab= .,!?', 1 + Math.floor(random() * 300))),
+    ];
+    for (const text of samples) {
+      expect(qpChunk(text)).toBe(`${qp.wrap(qp.encode(Buffer.from(text, 'utf8')), 76)}=\r\n`);
+    }
+  });
+
+  test('domains that skip IDNA are the ones it leaves as they are', () => {
+    const labels = ['a', 'example', 'xn--bcher-kva', 'xn--a', '0x10', '1', '123', 'a-b', '-a', 'b-', 'a--b', 'mail1', 'x'.repeat(63)];
+    const domains = [
+      ...Array.from({ length: 5_000 }, () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => labels[Math.floor(random() * labels.length)]).join('.')),
+      ...Array.from({ length: 5_000 }, () => `${pick('abcz09-', 1 + Math.floor(random() * 12))}.${pick('abcz09-', 1 + Math.floor(random() * 6))}`),
+    ];
+    for (const domain of domains) {
+      expect(headerDomain(domain, false)).toBe(normalizeDomain(domain, false));
+      expect(headerDomain(domain, true)).toBe(normalizeDomain(domain, true));
+    }
+  });
+});
+
+/** A small deterministic generator, so a failure can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
