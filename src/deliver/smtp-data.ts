@@ -58,9 +58,10 @@ function encodeEachByte(text: Buffer): Buffer {
 
 /**
  * A whole message, given as pieces, in DATA form with its end marker. A piece that ends with a
- * line break is encoded on its own, and a large one is remembered in `cache`: the pieces shared by
- * every recipient of a post are then encoded once, whatever the number of recipients, while a
- * recipient's own small pieces are simply encoded again (cheaper than remembering them).
+ * line break is encoded on its own and, when large or changed by encoding, remembered in `cache`:
+ * the pieces shared by every recipient of a post are then encoded once, whatever the number of
+ * recipients, while a recipient's own small pieces, which rarely change, are simply checked again
+ * (cheaper than remembering them).
  */
 export function encodeMessageData(pieces: readonly Buffer[], cache: WeakMap<Buffer, Buffer>): Buffer[] {
   const out: Buffer[] = [];
@@ -74,8 +75,11 @@ export function encodeMessageData(pieces: readonly Buffer[], cache: WeakMap<Buff
     let encoded = cache.get(piece);
     if (!encoded) {
       encoded = encodeData(piece);
-      // a message in one piece (DKIM-signed, a test send) is one recipient's own: not shared
-      if (pieces.length > 1 && piece.length >= CACHE_FROM_BYTES) cache.set(piece, encoded);
+      // Remembered when large (shared by every recipient) or changed by encoding: a small shared
+      // piece that starts with a dot, which would otherwise be copied for every recipient, while
+      // a recipient's own pieces almost never need it (and an entry goes with its piece). A
+      // message in one piece (DKIM-signed, a test send) is one recipient's own: not shared.
+      if (pieces.length > 1 && (piece.length >= CACHE_FROM_BYTES || encoded !== piece)) cache.set(piece, encoded);
     }
     out.push(encoded);
   }

@@ -71,6 +71,11 @@ describe('SMTP DATA encoding', () => {
     expect(second[1]).toBe(first[1]);
     expect(cache.has(own)).toBe(false);
     expect(first[first.length - 1]).toBe(DATA_END);
+    // a small shared piece that starts with a dot is copied once, not for every recipient
+    const dotted = Buffer.from('.<br>=\r\n');
+    const once = encodeMessageData([own, dotted, shared], cache);
+    expect(encodeMessageData([Buffer.from(own), dotted, shared], cache)[1]).toBe(once[1]);
+    expect(once[1]!.toString()).toBe('..<br>=\r\n');
     // a message in one piece (a DKIM-signed one) belongs to one recipient: nothing to remember
     const signed = Buffer.concat([own, shared]);
     encodeMessageData([signed], cache);
