@@ -94,8 +94,12 @@ function selectNamed(posts: readonly Post[], names: readonly string[], problems:
   return out;
 }
 
+/**
+ * Oldest first; posts of the same day in the order of their ids' code units, which is the same on
+ * every machine (localeCompare would follow the locale, and load ICU's collation on every run).
+ */
 function sortByDate(posts: readonly Post[]): Post[] {
-  return [...posts].sort((a, b) => (a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0) || a.id.localeCompare(b.id));
+  return [...posts].sort((a, b) => (a.date?.getTime() ?? 0) - (b.date?.getTime() ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function heldMessage(status: 'draft' | 'scheduled' | 'opted-out', post: Post): string {
