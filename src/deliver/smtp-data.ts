@@ -23,9 +23,16 @@ export const DATA_END = Buffer.from('.\r\n');
  */
 export function encodeData(text: Buffer): Buffer {
   if (!text.length) return text;
+  // a recipient's own pieces are small: one pass of a regular expression costs less than the
+  // dozens of native calls the search below makes for a piece of a few lines
+  if (text.length < SMALL_PIECE) return NEEDS_ENCODING.test(text.toString('latin1')) ? encodeEachByte(text) : text;
   if (text[0] !== DOT && text.indexOf('\n.') < 0 && lineEndsAreCrlf(text)) return text;
   return encodeEachByte(text);
 }
+
+const SMALL_PIECE = 1024;
+/** A dot that starts a line, a CR without its LF, an LF without its CR. */
+const NEEDS_ENCODING = /^\.|\n\.|\r(?!\n)|(?<!\r)\n/;
 
 /** True when every LF follows a CR and every CR precedes an LF. */
 function lineEndsAreCrlf(text: Buffer): boolean {

@@ -52,6 +52,18 @@ describe('SMTP DATA encoding', () => {
     }
   });
 
+  test('small and large pieces are encoded alike (they are checked in different ways)', async () => {
+    let n = 0;
+    for (const bytes of samples(300)) {
+      // the same text repeated past the size where the check changes
+      const large = Buffer.concat(Array.from({ length: Math.ceil(1100 / Math.max(bytes.length, 1)) + (n++ % 3) }, () => bytes));
+      expect(Buffer.concat(encodeMessageData([large], new WeakMap()))).toEqual(await reference(large));
+      // and both ways agree on whether a piece needs any change at all
+      const padded = Buffer.concat([bytes, Buffer.alloc(1100, 'a')]);
+      expect(encodeData(bytes) === bytes).toBe(encodeData(padded) === padded);
+    }
+  });
+
   test('stuffs a dot at the start of every line, after CRLF, bare LF and bare CR alike', () => {
     expect(encodeData(Buffer.from('.a\r\n.b\n.c\r.d\r\n'))).toEqual(Buffer.from('..a\r\n..b\r\n..c\r\n..d\r\n'));
     expect(encodeData(Buffer.from('a\r\n.\r\n'))).toEqual(Buffer.from('a\r\n..\r\n'));
