@@ -23,6 +23,9 @@ function fullCollection(): (() => void) | undefined {
   try {
     v8.setFlagsFromString('--expose-gc');
     const gc: unknown = vm.runInNewContext('gc');
+    // set back at once: code compiled under other flags would not match the code cache (the
+    // function stays usable)
+    v8.setFlagsFromString('--no-expose-gc');
     return typeof gc === 'function' ? () => (gc as () => void)() : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { discoverSubscribers } from './subscribers';
+import { startCodeCache } from '../code-cache';
 
 /** Parses the subscriber files on a thread whose heap (and the parser's garbage) goes away after. */
+const cache = startCodeCache('subscribers');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { discoverSubscribers } = require('./subscribers') as typeof import('./subscribers');
 const found = discoverSubscribers((workerData as { dir: string }).dir);
+cache?.save();
 parentPort!.postMessage({ ...found, excluded: [...found.excluded] });

@@ -1,0 +1,161 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadSettings, type Settings } from './config/load';
+import { ExitCode, type Output, processOutput, runAction } from './commands/io';
+import { registerPreviewCommand } from './commands/preview-command';
+import { registerServeCommand } from './commands/serve';
+import { registerSubscribersCommand } from './commands/subscribers';
+
+/** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
+const STOP_GRACE_MS = 30_000;
+
+/*
+ * Each command's module is loaded when that command runs, so `herald status` or an idle
+ * `herald send` from cron never pays for the SMTP, rendering or scheduling code.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  send: () => require('./commands/send') as typeof import('./commands/send'),
+  status: () => require('./commands/status') as typeof import('./commands/status'),
+  log: () => require('./commands/log') as typeof import('./commands/log'),
+  check: () => require('./commands/check') as typeof import('./commands/check'),
+  schedule: () => require('./commands/schedule') as typeof import('./commands/schedule'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+function settingsFor(command: Command): Settings {
+  const root = (command.optsWithGlobals() as { root?: string }).root ?? process.cwd();
+  return loadSettings(root, process.env);
+}
+
+
+/** Stops taking new recipients on the first signal; a second one (or the grace period) ends the process. */
+function stopOnSignals(io: Output, opts: { graceMs: number } = { graceMs: STOP_GRACE_MS }): AbortController {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      io.err(`${signal} again: exiting now; messages in flight are reported as in doubt by the next run.`);
+      process.exit(ExitCode.FAILED);
+    }
+    io.err(`${signal}: stopping — no new recipients; waiting up to ${opts.graceMs / 1000} s for messages in flight.`);
+    controller.abort();
+    setTimeout(() => {
+      io.err('messages still in flight after the grace period; exiting. The next run reports them as in doubt.');
+      process.exit(ExitCode.FAILED);
+    }, opts.graceMs).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
+export function buildProgram(io: Output, setExit: (code: number) => void): Command {
+  const program = new Command('herald')
+    .description('Send markdown posts as email newsletters, exactly once per subscriber.')
+    .option('--root <dir>', 'the newsletter folder (default: the working directory)')
+    .showHelpAfterError()
+    // set before the subcommands are added, so they inherit it: option errors exit 2, not 1
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+
+  const run = (action: (command: Command) => Promise<number> | number) => runAction(io, setExit, action);
+
+  program
+    .command('send')
+    .description('send every new post (or the named ones) to every subscriber')
+    .argument('[posts...]', 'posts to send, by path under posts/ or slug')
+    .option('-n, --dry-run', 'render the emails into the preview folder and show who would get them; send nothing, change nothing')
+    .option('--to <address>', 'test send of one post to one address (not recorded)')
+    .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
+    .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
+    .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
+    .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
+    .option('--wait <seconds>', 'wait this long for another running herald to finish', positiveInt, 0)
+    .option('--json', 'print the summary as JSON')
+    .action(
+      run(async (command) => {
+        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
+        const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
+        const result = await commands.send().runSend(settingsFor(command), {
+          posts: command.args,
+          dryRun: Boolean(o.dryRun),
+          to: o.to,
+          includeExisting: Boolean(o.includeExisting),
+          resendInDoubt: Boolean(o.resendInDoubt),
+          showRecipients: Boolean(o.showRecipients),
+          screenshots: Boolean(o.screenshots),
+          json: Boolean(o.json),
+          waitMs: o.wait * 1000,
+          stop: stop.signal,
+          progress: o.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'log',
+        }, io);
+        return result.code;
+      }),
+    );
+
+  program
+    .command('schedule')
+    .description('keep running and send new posts on the schedule in herald.config.json (node-cron)')
+    .option('--now', 'also run once at start-up')
+    .action(
+      run((command) =>
+        commands.schedule().runSchedule({ loadSettings: () => settingsFor(command), stop: stopOnSignals(io, { graceMs: STOP_GRACE_MS }).signal, runNow: Boolean(command.opts().now) }, io),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('posts and their delivery counts (sent, failed, in doubt, pending)')
+    .option('--json', 'print as JSON')
+    .action(run((command) => commands.status().runStatus(settingsFor(command), { json: Boolean(command.opts().json) }, io)));
+
+  program
+    .command('log')
+    .description('the record: who got which post, when, with which Message-ID and SMTP reply')
+    .option('--post <id>', 'only this post')
+    .option('--state <state>', 'only this state (sent, failed, deferred, in_doubt, pending, skipped)')
+    .option('--limit <n>', 'at most this many rows, newest first', positiveInt, 100)
+    .option('--json', 'print as JSON')
+    .action(
+      run((command) => {
+        const o = command.opts() as { post?: string; state?: string; limit: number; json?: boolean };
+        return commands.log().runLog(settingsFor(command), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) }, io);
+      }),
+    );
+
+  program
+    .command('check')
+    .description('validate settings, posts, templates and subscribers, and verify the SMTP connection')
+    .option('--no-smtp', 'do not connect to the SMTP server')
+    .option('--spam <post>', 'also run the post\'s email through SpamAssassin (local rules) and lint it')
+    .option('--json', 'print as JSON')
+    .action(run((command) => commands.check().runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined }, io)));
+
+  registerSubscribersCommand(program, io, settingsFor, setExit);
+  registerServeCommand(program, io, settingsFor, setExit);
+  registerPreviewCommand(program, io, settingsFor, setExit);
+  return program;
+}
+
+/** Runs the command line of this process. */
+export async function main(): Promise<void> {
+  const io = processOutput();
+  let code: number = ExitCode.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') process.exit(ExitCode.OK);
+    process.exit(e.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE);
+  }
+  process.exitCode = code;
+}
+
