@@ -30,6 +30,7 @@ const USAGE = `usage: node bench/run.js [options]      (or: npm run bench -- [op
   --skip-ceiling        do not run smtp-source
   --skip-baseline       do not run the nodemailer loop
   --skip-herald         do not run herald send
+  --skip-cold           do not run herald send once more with an empty code cache
   --skip-idle           do not time the idle herald send
   --skip-render         do not time per-recipient rendering
   --cpu-prof            also run herald send once more under node --cpu-prof and summarise self time
@@ -67,7 +68,7 @@ const TARGETS = {
 
 function parseArgs(argv) {
   const o = {
-    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipIdle: false, skipRender: false,
+    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipCold: false, skipIdle: false, skipRender: false,
     cpuProf: false, idlePosts: 1000, idleSubscribers: 10_000, idleRuns: 7, renderRecipients: 10_000, timeout: undefined,
     quietWait: 60, quietBelow: 10, redo: 1, herald: REPO, label: undefined, out: path.join(REPO, 'BENCHMARKS.md'), write: true, json: undefined, keep: false,
   };
@@ -88,6 +89,7 @@ function parseArgs(argv) {
       case '--skip-ceiling': o.skipCeiling = true; break;
       case '--skip-baseline': case '--skip-naive': o.skipBaseline = true; break;
       case '--skip-herald': o.skipHerald = true; break;
+      case '--skip-cold': o.skipCold = true; break;
       case '--skip-idle': o.skipIdle = true; break;
       case '--skip-render': o.skipRender = true; break;
       case '--cpu-prof': o.cpuProf = true; break;
@@ -261,7 +263,8 @@ class Bench {
   }
 
   env(extra = {}) {
-    const env = { ...process.env, HERALD_SMTP_URL: `smtp://127.0.0.1:${this.port}`, HERALD_SECRET: 'bench', ...extra };
+    // herald's code cache (see the README): the bench's own, not the user's
+    const env = { ...process.env, HERALD_SMTP_URL: `smtp://127.0.0.1:${this.port}`, HERALD_SECRET: 'bench', HERALD_CODE_CACHE: path.join(this.tmp, 'code-cache'), ...extra };
     for (const k of ['HERALD_FROM', 'HERALD_PUBLIC_URL', 'HERALD_SECRET_PREVIOUS', 'HERALD_DKIM_KEY_FILE', 'NODE_OPTIONS']) delete env[k];
     return env;
   }
@@ -360,6 +363,12 @@ class Bench {
     this.postText = fixture.makePost({ seed: 1, slug: 'field-notes', title: 'Field notes: what a week of sending taught us', date: '2026-05-04' });
     fixture.writePost(this.root, '2026-05-04-field-notes.md', this.postText);
     this.results.postBytes = Buffer.byteLength(this.postText);
+    // the author's look before sending: renders the post (filling the code cache as a machine
+    // that has run herald before has it), sends and records nothing
+    const preview = await proc.run('herald dry run', process.execPath, [this.cli, 'send', '--dry-run', '--root', this.root], {
+      env: this.env(), log: path.join(this.logs, 'herald-dry-run.log'), timeoutMs: this.sendTimeoutMs(), time: false,
+    });
+    if (preview.code !== 0) throw new Error(`herald send --dry-run exited ${preview.code}:\n${proc.tail(preview.log)}`);
 
     // the exact message herald sends to the first subscriber, for smtp-source to send too
     const eml = path.join(this.tmp, 'message.eml');
@@ -440,7 +449,7 @@ class Bench {
    * first run) or, for a further run, its text under another slug (so the message size stays
    * the same). herald sends it to everyone.
    */
-  async herald(slug, { profileDir } = {}) {
+  async herald(slug, { profileDir, codeCache } = {}) {
     const o = this.o;
     if (!fs.existsSync(path.join(this.root, 'posts', `2026-05-04-${slug}.md`))) {
       fixture.writePost(this.root, `2026-05-04-${slug}.md`, this.postText.replace(/^slug: .*$/m, `slug: ${slug}`));
@@ -451,7 +460,7 @@ class Bench {
     const args = [...nodeArgs, '--require', path.join(BENCH, 'probe.js'), this.cli, 'send', '--root', this.root];
     const { result, delivered, sinkCpuMs, otherShare } = await this.withSink(() =>
       proc.run(tag, process.execPath, args, {
-        env: this.env({ HERALD_BENCH_PROBE: probeFile, HERALD_BENCH_PORT: String(this.port) }),
+        env: this.env({ HERALD_BENCH_PROBE: probeFile, HERALD_BENCH_PORT: String(this.port), ...(codeCache ? { HERALD_CODE_CACHE: codeCache } : {}) }),
         log: path.join(this.logs, `${tag}.log`), timeoutMs: this.sendTimeoutMs(), probeFile,
       }));
     const status = await this.heraldStatus(slug);
@@ -482,6 +491,10 @@ class Bench {
   async sendHerald() {
     say(`herald send: ${this.o.subscribers.toLocaleString('en-US')} recipients over ${this.o.sessions} connections`);
     this.results.herald = await this.leastDisturbed('herald send', (i) => this.herald(i === 0 ? 'field-notes' : `field-notes-run-${i + 1}`));
+    if (this.o.skipCold) return;
+    say('herald send again, a new post, with an empty code cache (a machine\'s first run)');
+    this.results.heraldCold = await this.leastDisturbed('herald send (empty code cache)', (i) =>
+      this.herald(`field-notes-cold-${i + 1}`, { codeCache: path.join(this.tmp, `code-cache-empty-${i + 1}`) }));
   }
 
   async profileHerald() {
@@ -618,7 +631,8 @@ function sendTable(res, o) {
   };
   return table(
     ['', 'msg/s (send phase)', '× smtp-source', 'msg/s (whole process)', 'process wall s', 'CPU ms/msg (process)', 'CPU ms/msg (send phase)', 'peak RSS MB', 'sink CPU ms/msg', 'cores busy: client / sink', 'message bytes', 'bytes written to SMTP per msg', 'delivered (sink)', 'other processes\' CPU'],
-    [row('smtp-source (ceiling)', res.ceiling, false), row('nodemailer loop (baseline)', res.baseline, true), row('herald send', res.herald, true)],
+    [row('smtp-source (ceiling)', res.ceiling, false), row('nodemailer loop (baseline)', res.baseline, true), row('herald send', res.herald, true),
+      ...(res.heraldCold ? [row('herald send, empty code cache', res.heraldCold, true)] : [])],
   );
 }
 
@@ -739,9 +753,15 @@ sink share: herald's send rate was about 4% lower that way, its CPU per message 
 - **herald: \`node dist/cli.js send --root DIR\`** with \`HERALD_SMTP_URL=smtp://127.0.0.1:PORT\`,
   \`HERALD_SECRET=bench\`, \`smtp.connections = S\` and every other setting at its default
   (including \`maxMessagesPerConnection: 100\`, like nodemailer's pool). A first run records an
-  existing post as the baseline, then a new post is added and sent to everyone: that second run
-  is measured, with its SQLite record (WAL, \`synchronous = FULL\`) in the temporary folder.
-  Delivery is verified twice: the sink's counter and \`herald status --json\` must both say N.
+  existing post as the baseline, then a new post is added, previewed with \`herald send
+  --dry-run\` as an author would, and sent to everyone: that run is measured, with its SQLite
+  record (WAL, \`synchronous = FULL\`) in the temporary folder. Delivery is verified twice: the
+  sink's counter and \`herald status --json\` must both say N. herald keeps V8's compiled code
+  between runs (its code cache, in the bench's temporary folder here), so on a machine that has
+  run it before, a send does not compile MJML and the rest again; the earlier runs have filled
+  it, as they would. One more run, of another new post with an empty code cache (a machine's
+  very first send), is shown below herald's row ("empty code cache"; \`--skip-cold\` leaves it
+  out); the targets are judged on the first.
 - **Send phase.** For the two Node programs, \`bench/probe.js\` is preloaded (\`--require\`; it
   only observes): the send phase runs from the process's first TCP connection to the SMTP port to
   process exit, so it excludes start-up, reading the subscribers and rendering, and includes
@@ -775,8 +795,9 @@ sink share: herald's send rate was about 4% lower that way, its CPU per message 
   that the bytes herald actually wrote to its SMTP connections per message match that size.
 
 Nothing is cached between phases except what the operating system caches by itself (the fixture
-was just written, and node_modules was read by earlier phases); every measured program is a new
-process. One run per figure (a second one when the first was disturbed, see below).
+was just written, and node_modules was read by earlier phases) and herald's own code cache (see
+above); every measured program is a new process. One run per figure (a second one when the first
+was disturbed, see below).
 
 **A shared machine.** Before each phase the bench waits (up to \`--quiet-wait\`, 60 s) until
 other processes use less than 10 % of the machine's CPU, and each phase reports how much of the
