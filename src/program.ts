@@ -57,6 +57,8 @@ function stopOnSignals(io: Output, opts: { graceMs: number } = { graceMs: STOP_G
 export function buildProgram(io: Output, setExit: (code: number) => void): Command {
   const program = new Command('herald')
     .description('Send markdown posts as email newsletters, exactly once per subscriber.')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    .version((require('../package.json') as { version: string }).version, '-V, --version', 'print herald\'s version')
     .option('--root <dir>', 'the newsletter folder (default: the working directory)')
     .showHelpAfterError()
     // set before the subcommands are added, so they inherit it: option errors exit 2, not 1
