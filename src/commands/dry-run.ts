@@ -4,7 +4,7 @@ import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { planSend, type SendPlan } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { renderPost } from '../render/post';
+import { renderPostApart } from '../render/post';
 import { SendRecord } from '../record/sqlite';
 import { type Inputs, recordView } from './inputs';
 import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
@@ -29,7 +29,8 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
     const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
     for (const post of [...plan.fresh, ...plan.resume]) {
       const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
-      const rendered = await orReport(io, problems, () => renderPost(post, settings, now()));
+      // the send's own path, on a thread of its own, so what is shown is what that path makes
+      const rendered = await orReport(io, problems, () => renderPostApart(post, settings, now()));
       if (!rendered) continue;
       reportProblems(io, rendered.warnings);
       const files = await writePreview(settings.previewDir, rendered, sender, due[0] ?? SAMPLE_RECIPIENT);
