@@ -371,8 +371,8 @@ export class SendRecord {
   /**
    * The hot path's statements and transaction, made once per record rather than once per batch.
    * A batch's settles are one UPDATE, and so are its claims: SQLite then looks each row up through
-   * the key index just as a statement per row would, without paying for a statement per row
-   * (a quarter of what the statements cost).
+   * the key index just as a statement per row would, without the cost of running a statement per
+   * row, which was a quarter of the total.
    */
   private statements(includeInDoubt: boolean): ApplyTransaction {
     const cached = this.prepared.get(includeInDoubt);
