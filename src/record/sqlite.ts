@@ -276,7 +276,7 @@ export class SendRecord {
       const insert = (rows: number): Database.Statement =>
         this.db.prepare(
           `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq)
-           VALUES ${Array.from({ length: rows }, () => `(?, ?, ?, ?, 'pending', ?, ?, ?)`).join(', ')}`,
+           VALUES ${valueRows(rows, `(?, ?, ?, ?, 'pending', ?, ?, ?)`)}`,
         );
       const full = insert(QUEUE_ROWS);
       let values: unknown[] = [];
@@ -500,7 +500,7 @@ export function emptyCounts(): Record<DeliveryState, number> {
 export function settleSql(rows: number): string {
   return `UPDATE deliveries SET state = v.column3, smtp_reply = v.column4, updated_at = ?, next_attempt_at = v.column5,
       sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
-    FROM (VALUES ${valueRows(rows, 5)}) AS v
+    FROM (VALUES ${valueRows(rows, '(?, ?, ?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state = 'sending' AND deliveries.run_id = ?`;
 }
 
@@ -509,13 +509,13 @@ export function claimSql(rows: number, includeInDoubt: boolean): string {
   const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
   return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?,
       first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
-    FROM (VALUES ${valueRows(rows, 3)}) AS v
+    FROM (VALUES ${valueRows(rows, '(?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state IN ${claimable}
     RETURNING deliveries.post_id AS postId, deliveries.email_key AS key`;
 }
 
-function valueRows(rows: number, columns: number): string {
-  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+/** A VALUES list of `rows` copies of `row`, for the statements that write many rows at once. */
+function valueRows(rows: number, row: string): string {
   return Array.from({ length: rows }, () => row).join(', ');
 }
 
