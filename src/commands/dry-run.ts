@@ -4,7 +4,7 @@ import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { planSend, type SendPlan } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { renderPostApart } from '../render/post';
+import { renderThread } from '../render/post';
 import { SendRecord } from '../record/sqlite';
 import { type Inputs, recordView } from './inputs';
 import { ExitCode, hasErrors, orReport, type Output, plural, reportProblems } from './io';
@@ -27,20 +27,25 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
     const problems: Problem[] = [...inputs.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
     const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
-    for (const post of [...plan.fresh, ...plan.resume]) {
-      const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
-      // the send's own path, on a thread of its own, so what is shown is what that path makes
-      const rendered = await orReport(io, problems, () => renderPostApart(post, settings, now()));
-      if (!rendered) continue;
-      reportProblems(io, rendered.warnings);
-      const files = await writePreview(settings.previewDir, rendered, sender, due[0] ?? SAMPLE_RECIPIENT);
-      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });
-      if (!opts.json) {
-        io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
-        io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
-        if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
+    // the send's own path: what is shown is what a send makes
+    const renderer = renderThread(settings);
+    try {
+      for (const post of [...plan.fresh, ...plan.resume]) {
+        const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
+        const rendered = await orReport(io, problems, () => renderer.render(post, now()));
+        if (!rendered) continue;
+        reportProblems(io, rendered.warnings);
+        const files = await writePreview(settings.previewDir, rendered, sender, due[0] ?? SAMPLE_RECIPIENT);
+        reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });
+        if (!opts.json) {
+          io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
+          io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
+          if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
+        }
+        if (opts.screenshots) problems.push(...(await screenshots(settings, files.html, files.dir, io)));
       }
-      if (opts.screenshots) problems.push(...(await screenshots(settings, files.html, files.dir, io)));
+    } finally {
+      renderer.end();
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
     else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : 'nothing to send: no new posts.');

@@ -9,7 +9,7 @@ import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { type RenderedPost, renderPostApart } from '../render/post';
+import { type RenderedPost, renderThread } from '../render/post';
 import { RunLock } from '../record/lock';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
@@ -97,11 +97,16 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
     // every post is rendered before the list is read, so MJML's thread never overlaps the list in memory
     const ready: { post: Post; rendered: RenderedPost }[] = [];
-    for (const post of [...plan.fresh, ...plan.resume]) {
-      const rendered = await orReport(io, problems, () => renderPostApart(post, settings, now()));
-      if (!rendered) continue;
-      reportProblems(io, rendered.warnings);
-      ready.push({ post, rendered });
+    const renderer = renderThread(settings);
+    try {
+      for (const post of [...plan.fresh, ...plan.resume]) {
+        const rendered = await orReport(io, problems, () => renderer.render(post, now()));
+        if (!rendered) continue;
+        reportProblems(io, rendered.warnings);
+        ready.push({ post, rendered });
+      }
+    } finally {
+      renderer.end();
     }
     const work = ready.map((r) => r.post);
     const audience = work.length ? await readAudience(settings, record, io, problems) : new Map<string, Subscriber>();

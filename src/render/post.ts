@@ -169,19 +169,60 @@ function isoDay(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** Renders posts on a thread of its own; end() lets the thread (and MJML with it) go. */
+export interface RenderThread {
+  render(post: Post, now: Date): Promise<RenderedPost>;
+  end(): void;
+}
+
 /**
- * renderPost on a thread of its own, for sends: MJML (about 60 MB once loaded) stays in that
- * thread's heap and leaves when it ends, instead of weighing on a send to a long list.
+ * renderPost on a thread of its own, for sends and dry runs: MJML (about 60 MB once loaded) stays
+ * in that thread's heap and leaves when it ends, instead of weighing on a send to a long list. One
+ * thread renders every post of a run in turn, so MJML is loaded once however many there are. The
+ * thread starts with the first post.
  */
-export function renderPostApart(post: Post, settings: Settings, now: Date): Promise<RenderedPost> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'render-worker.js'), { workerData: { post, settings, now } });
-    worker.once('message', (reply: { rendered?: RenderedPost; error?: { code?: Code; message: string; location?: Location; hint?: string } }) => {
-      void worker.terminate();
-      if (reply.rendered) resolve(reply.rendered);
-      else if (reply.error?.code) reject(new HeraldError(reply.error.code, reply.error.message, { location: reply.error.location, hint: reply.error.hint }));
-      else reject(new Error(reply.error?.message ?? 'rendering failed'));
+export function renderThread(settings: Settings): RenderThread {
+  let worker: Worker | undefined;
+  let pending: { resolve: (rendered: RenderedPost) => void; reject: (err: Error) => void } | undefined;
+  const fail = (err: Error): void => {
+    const waiting = pending;
+    pending = undefined;
+    worker = undefined;
+    waiting?.reject(err);
+  };
+  const start = (): Worker => {
+    const started = new Worker(path.join(__dirname, 'render-worker.js'), { workerData: { settings } });
+    started.on('message', (reply: RenderReply) => {
+      const waiting = pending;
+      pending = undefined;
+      if (reply.rendered) waiting?.resolve(reply.rendered);
+      else if (reply.error?.code) waiting?.reject(new HeraldError(reply.error.code, reply.error.message, { location: reply.error.location, hint: reply.error.hint }));
+      else waiting?.reject(new Error(reply.error?.message ?? 'rendering failed'));
     });
-    worker.once('error', reject);
-  });
+    started.once('error', fail);
+    started.once('exit', () => fail(new Error('the render thread stopped')));
+    return started;
+  };
+  return {
+    render(post, now) {
+      if (pending) return Promise.reject(new Error('one post at a time'));
+      worker ??= start();
+      const target = worker;
+      return new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        target.postMessage({ post, now });
+      });
+    },
+    end() {
+      const ending = worker;
+      worker = undefined;
+      if (ending) void ending.terminate();
+    },
+  };
+}
+
+/** What the render thread answers for each post. */
+export interface RenderReply {
+  readonly rendered?: RenderedPost;
+  readonly error?: { code?: Code; message: string; location?: Location; hint?: string };
 }

@@ -2,27 +2,30 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { startCodeCache } from '../code-cache';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
+import type { RenderReply } from './post';
 
-// before the rest loads, so MJML's modules come from the code cache; saved before the thread ends
+// before the rest loads, so MJML's modules come from the code cache; saved after each post, as the
+// thread is ended from outside
 const cache = startCodeCache('render');
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { HeraldError } = require('../errors') as typeof import('../errors');
 const { renderPost } = require('./post') as typeof import('./post');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** Renders one post on a thread that ends afterwards, taking MJML's memory with it. */
-const { post, settings, now } = workerData as { post: Post; settings: Settings; now: Date };
-renderPost(post, settings, now).then(
-  (rendered) => {
+/** Renders the posts it is sent, one at a time, each answered with the post or the error (see renderThread). */
+const { settings } = workerData as { settings: Settings };
+parentPort!.on('message', ({ post, now }: { post: Post; now: Date }) => {
+  const answer = (reply: RenderReply): void => {
     cache?.save();
-    parentPort!.postMessage({ rendered });
-  },
-  (err: unknown) => {
-    cache?.save();
-    parentPort!.postMessage({
-      error: err instanceof HeraldError
-        ? { code: err.code, message: err.message, location: err.location, hint: err.hint }
-        : { message: err instanceof Error ? err.message : String(err) },
-    });
-  },
-);
+    parentPort!.postMessage(reply);
+  };
+  renderPost(post, settings, now).then(
+    (rendered) => answer({ rendered }),
+    (err: unknown) =>
+      answer({
+        error: err instanceof HeraldError
+          ? { code: err.code, message: err.message, location: err.location, hint: err.hint }
+          : { message: err instanceof Error ? err.message : String(err) },
+      }),
+  );
+});
