@@ -183,22 +183,26 @@ export interface RenderThread {
  */
 export function renderThread(settings: Settings): RenderThread {
   let worker: Worker | undefined;
-  let pending: { resolve: (rendered: RenderedPost) => void; reject: (err: Error) => void } | undefined;
-  const fail = (err: Error): void => {
+  /** The post in progress, with the thread it was sent to. */
+  let pending: { readonly on: Worker; resolve: (rendered: RenderedPost) => void; reject: (err: Error) => void } | undefined;
+  const take = (from: Worker): typeof pending => {
+    if (pending?.on !== from) return undefined;
     const waiting = pending;
     pending = undefined;
-    worker = undefined;
-    waiting?.reject(err);
+    return waiting;
   };
   const start = (): Worker => {
     const started = new Worker(path.join(__dirname, 'render-worker.js'), { workerData: { settings } });
     started.on('message', (reply: RenderReply) => {
-      const waiting = pending;
-      pending = undefined;
+      const waiting = take(started);
       if (reply.rendered) waiting?.resolve(reply.rendered);
       else if (reply.error?.code) waiting?.reject(new HeraldError(reply.error.code, reply.error.message, { location: reply.error.location, hint: reply.error.hint }));
       else waiting?.reject(new Error(reply.error?.message ?? 'rendering failed'));
     });
+    const fail = (err: Error): void => {
+      if (worker === started) worker = undefined;
+      take(started)?.reject(err);
+    };
     started.once('error', fail);
     started.once('exit', () => fail(new Error('the render thread stopped')));
     return started;
@@ -206,11 +210,10 @@ export function renderThread(settings: Settings): RenderThread {
   return {
     render(post, now) {
       if (pending) return Promise.reject(new Error('one post at a time'));
-      worker ??= start();
-      const target = worker;
+      const on = (worker ??= start());
       return new Promise((resolve, reject) => {
-        pending = { resolve, reject };
-        target.postMessage({ post, now });
+        pending = { on, resolve, reject };
+        on.postMessage({ post, now });
       });
     },
     end() {

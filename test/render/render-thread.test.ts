@@ -24,7 +24,7 @@ test('one thread renders every post in turn; a post that fails does not stop the
     const { loadSettings } = require(${JSON.stringify(`${DIST}/config/load.js`)});
     const { discoverPosts } = require(${JSON.stringify(`${DIST}/discover/posts.js`)});
     const { renderThread } = require(${JSON.stringify(`${DIST}/render/post.js`)});
-    const settings = loadSettings(${JSON.stringify(nl.root)}, { HERALD_CODE_CACHE: 'off' });
+    const settings = loadSettings(${JSON.stringify(nl.root)}, {});
     const posts = discoverPosts(settings.postsDir).posts.sort((x, y) => x.file.localeCompare(y.file));
     (async () => {
       const renderer = renderThread(settings);
@@ -45,4 +45,25 @@ test('one thread renders every post in turn; a post that fails does not stop the
     { error: 'ETEMPLATE', message: expect.stringContaining('unknown variable "nope"') },
     { title: 'Third', html: true },
   ]);
+});
+
+test('a post whose thread is ended meanwhile fails; the next post gets a thread of its own', () => {
+  nl = makeNewsletter({ posts: { 'a.md': '---\ntitle: First\n---\nOne.\n', 'b.md': '---\ntitle: Second\n---\nTwo.\n' } });
+  const results = nodeJson<unknown[]>(`
+    const { loadSettings } = require(${JSON.stringify(`${DIST}/config/load.js`)});
+    const { discoverPosts } = require(${JSON.stringify(`${DIST}/discover/posts.js`)});
+    const { renderThread } = require(${JSON.stringify(`${DIST}/render/post.js`)});
+    const settings = loadSettings(${JSON.stringify(nl.root)}, {});
+    const [a, b] = discoverPosts(settings.postsDir).posts.sort((x, y) => x.file.localeCompare(y.file));
+    (async () => {
+      const renderer = renderThread(settings);
+      const out = [];
+      const first = renderer.render(a, new Date());
+      renderer.end();
+      await first.then((r) => out.push(r.post.title), (err) => out.push(err.message));
+      await renderer.render(b, new Date()).then((r) => out.push(r.post.title), (err) => out.push(err.message));
+      renderer.end();
+      process.stdout.write(JSON.stringify(out));
+    })();`);
+  expect(results).toEqual(['the render thread stopped', 'Second']);
 });
