@@ -200,7 +200,8 @@ function rememberFiles(record: SendRecord, settings: Settings, posts: readonly P
 async function readAudience(settings: Settings, record: SendRecord, io: Output, problems: Problem[]): Promise<Map<string, Subscriber>> {
   const inputs = await readSubscribersApart(settings);
   reportProblems(io, inputs.problems);
-  problems.push(...inputs.problems);
+  // one by one: a list can have more problems than a call takes arguments
+  for (const p of inputs.problems) problems.push(p);
   if (inputs.subscriberFileBroken) {
     throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file could not be read, so nothing is sent (the list would be incomplete)', {
       hint: 'Fix the file named above, then run herald send again.',

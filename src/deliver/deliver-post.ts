@@ -227,7 +227,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
     if (!rows.length && !settles.length) {
       if (stopping() || !retryQueue.length) break;
-      const wait = Math.max(0, Math.min(...retryQueue.map((r) => r.notBefore)) - Date.now());
+      const wait = Math.max(0, retryQueue.reduce((first, r) => Math.min(first, r.notBefore), Infinity) - Date.now());
       await sleep(Math.max(wait, 10), opts.stop);
       if (opts.stop.aborted) break;
     }

@@ -53,16 +53,21 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
   for (const abs of files) {
     const rel = `subscribers/${path.basename(abs)}`;
     const parsed = parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), rel);
-    problems.push(...parsed.problems);
+    // appended one by one: spread into push(), a list of some 125,000 rows overflows the stack
+    append(problems, parsed.problems);
     if (parsed.broken) brokenFiles.push(rel);
     for (const key of parsed.excluded) excluded.add(key);
     // every row of the suppression list suppresses, whatever its status cell says
     if (path.basename(abs) === SUPPRESSION_FILE) for (const row of parsed.rows) excluded.add(row.key);
-    else rows.push(...parsed.rows);
+    else append(rows, parsed.rows);
   }
   const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
-  problems.push(...duplicates);
+  append(problems, duplicates);
   return { subscribers: unique, excluded, problems, files: files.map((f) => `subscribers/${path.basename(f)}`), brokenFiles };
+}
+
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
 }
 
 /**

@@ -324,3 +324,21 @@ describe('a large list, parsed on a thread of its own', () => {
     }
   });
 });
+
+test('a list with more rows, duplicates and bad rows than a function call takes arguments is read whole', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-subs-large-'));
+  try {
+    // some 125,000 is where spreading an array into push() overflows the stack
+    const n = 130_000;
+    const rows = (make: (i: number) => string): string => `email\n${Array.from({ length: n }, (_, i) => make(i)).join('\n')}\n`;
+    fs.writeFileSync(path.join(dir, 'a.csv'), rows((i) => `r${i}@example.com`));
+    fs.writeFileSync(path.join(dir, 'b.csv'), rows((i) => `R${i}@example.com`));
+    fs.writeFileSync(path.join(dir, 'c.csv'), rows((i) => `not-an-address-${i}`));
+    const found = discoverSubscribers(dir);
+    expect(found.subscribers).toHaveLength(n);
+    expect(found.problems.filter((p) => p.message.includes('listed already'))).toHaveLength(n);
+    expect(found.problems.filter((p) => p.message.includes('not a valid email address'))).toHaveLength(n);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
