@@ -11,6 +11,10 @@ export const ErrorCode = {
   ELOCKED: 'ELOCKED',
   ESMTP: 'ESMTP',
   EUSAGE: 'EUSAGE',
+  /** The operating system refused (disk full, permission denied, read-only file system…). */
+  ESYSTEM: 'ESYSTEM',
+  /** Something herald did not expect: a bug, reported as such rather than as the user's mistake. */
+  EINTERNAL: 'EINTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -40,6 +44,8 @@ export interface Problem {
   readonly location?: Location;
   readonly hint?: string;
   readonly severity: 'error' | 'warning';
+  /** The stack and the chain of causes, printed with --verbose (or HERALD_DEBUG=1). */
+  readonly detail?: string;
 }
 
 export function problem(code: ErrorCode, message: string, location?: Location, hint?: string): Problem {
@@ -51,15 +57,51 @@ export function warning(code: ErrorCode, message: string, location?: Location, h
 }
 
 export function problemFromError(err: unknown): Problem {
+  const detail = errorDetail(err);
   if (err instanceof HeraldError) {
-    return { code: err.code, message: err.message, location: err.location, hint: err.hint, severity: 'error' };
+    return { code: err.code, message: err.message, location: err.location, hint: err.hint, severity: 'error', detail };
   }
-  return { code: ErrorCode.EUSAGE, message: err instanceof Error ? err.message : String(err), severity: 'error' };
+  const message = err instanceof Error ? err.message : String(err);
+  if (isSystemError(err)) {
+    return {
+      code: ErrorCode.ESYSTEM, message, severity: 'error', detail,
+      location: err.path ? { file: err.path } : undefined,
+      hint: err.code === 'ENOSPC' ? 'The disk is full: free some space, then run the same command again.' : undefined,
+    };
+  }
+  return {
+    code: ErrorCode.EINTERNAL, message: `internal error: ${message}`, severity: 'error', detail,
+    hint: 'This is a bug in herald, not something you did. Please report it, with the output of the same command run with --verbose (or HERALD_DEBUG=1).',
+  };
 }
 
-/** "posts/a.md:3: message (hint)" — the one format every command prints problems in. */
-export function formatProblem(p: Problem): string {
+/** An error from a system call: it carries the call and an errno code such as ENOSPC or EACCES. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && (typeof e.syscall === 'string' || typeof e.errno === 'number');
+}
+
+/** The stack of an error followed by each cause's, so that --verbose shows where it really began. */
+export function errorDetail(err: unknown): string | undefined {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current !== undefined && current !== null && !seen.has(current) && parts.length < 10) {
+    seen.add(current);
+    const text = current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current);
+    parts.push(parts.length ? `caused by: ${text}` : text);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.length ? parts.join('\n') : undefined;
+}
+
+/**
+ * "posts/a.md:3: message (hint)" — the one format every command prints problems in; `verbose`
+ * adds the stack and the causes.
+ */
+export function formatProblem(p: Problem, opts: { verbose?: boolean } = {}): string {
   const where = p.location ? `${p.location.file}${p.location.line ? `:${p.location.line}` : ''}: ` : '';
   const hint = p.hint ? `\n    ${p.hint}` : '';
-  return `${p.severity}: ${where}${p.message}${hint}`;
+  const detail = opts.verbose && p.detail ? `\n${p.detail.replace(/^/gm, '    ')}` : '';
+  return `${p.severity}: ${where}${p.message}${hint}${detail}`;
 }

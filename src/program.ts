@@ -60,6 +60,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     .version((require('../package.json') as { version: string }).version, '-V, --version', 'print herald\'s version')
     .option('--root <dir>', 'the newsletter folder (default: the working directory)')
+    .option('--verbose', 'with an error, also print its stack and causes (as HERALD_DEBUG=1 does)')
     .showHelpAfterError()
     // set before the subcommands are added, so they inherit it: option errors exit 2, not 1
     .exitOverride()
@@ -146,7 +147,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
 /** Runs the command line of this process. */
 export async function main(): Promise<void> {
-  const io = processOutput();
+  // read before parsing, so that an error while parsing or loading settings is verbose too
+  const io = processOutput({ verbose: process.argv.includes('--verbose') || process.env.HERALD_DEBUG === '1' });
   let code: number = ExitCode.OK;
   const program = buildProgram(io, (c) => {
     code = c;

@@ -63,7 +63,7 @@ async function runTick(opts: ScheduleOptions, io: Output): Promise<void> {
   try {
     const settings = opts.loadSettings();
     // one line per tick: the run's own chatter is reduced to its problems
-    const quiet: Output = { out: () => undefined, err: (line) => io.err(line) };
+    const quiet: Output = { out: () => undefined, err: (line) => io.err(line), verbose: io.verbose };
     result = await runSend(settings, {
       posts: [], dryRun: false, includeExisting: false, resendInDoubt: false, showRecipients: false, json: false,
       waitMs: 0, stop: opts.stop, progress: 'quiet',
@@ -71,7 +71,7 @@ async function runTick(opts: ScheduleOptions, io: Output): Promise<void> {
   } catch (err) {
     const p = problemFromError(err);
     const busy = err instanceof HeraldError && err.code === ErrorCode.ELOCKED;
-    io.err(logLine({ level: busy ? 'info' : 'error', event: 'tick', outcome: busy ? 'skipped-locked' : 'error', message: formatProblem(p), ms: Date.now() - started }));
+    io.err(logLine({ level: busy ? 'info' : 'error', event: 'tick', outcome: busy ? 'skipped-locked' : 'error', message: formatProblem(p, io), ms: Date.now() - started }));
     return;
   }
   const t = result.total;

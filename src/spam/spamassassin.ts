@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { ErrorCode, HeraldError } from '../errors';
 
 export interface SpamRule {
   readonly name: string;
@@ -40,7 +41,7 @@ export async function spamCheck(raw: Buffer, opts: SpamCheckOptions = {}): Promi
   const report = parseSpamAssassinReport(result.stdout);
   if (!report) {
     const why = result.stderr.trim().split('\n').slice(-3).join(' ') || `exit code ${result.code}`;
-    throw new Error(`spamassassin gave no report (${why})`);
+    throw new HeraldError(ErrorCode.ESYSTEM, `spamassassin gave no report (${why})`, { hint: 'Run spamassassin --lint to see what is wrong with its installation.' });
   }
   return report;
 }
@@ -52,7 +53,7 @@ function run(command: string, args: string[], input: Buffer, timeoutMs: number):
     const err: Buffer[] = [];
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`spamassassin did not finish within ${Math.round(timeoutMs / 1000)} s`));
+      reject(new HeraldError(ErrorCode.ESYSTEM, `spamassassin did not finish within ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs);
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
