@@ -100,7 +100,8 @@ export function describeFaults(faults: readonly Fault[], source: string, subject
   let line: number | undefined;
   const tags = unbalancedMjmlTag(source);
   if (tags) {
-    causes.push(`line ${tags.line}: ${tags.message}`);
+    // the location carries its line; the other lines are named in the message
+    causes.push(tags.message);
     line = tags.line;
     hints.push('Close every MJML tag with its own name (<mj-text> … </mj-text>).');
   }
@@ -111,14 +112,14 @@ export function describeFaults(faults: readonly Fault[], source: string, subject
       if (!at) causes.push('the template has no {{{ content }}}');
       else if (!tags) causes.push(`{{{ content }}} on line ${lineAt(source, at.index)} does not reach the email (inside a section that leaves it out, a comment, a hidden element, the <mj-head> or an attribute?)`);
       line ??= at ? lineAt(source, at.index) : undefined;
-      hints.push('Put {{{ content }}} inside an <mj-text> in the <mj-body>.');
+      if (!tags) hints.push('Put {{{ content }}} inside an <mj-text> in the <mj-body>.');
     } else if (fault.kind === 'unsubscribe') {
       lost.push('a visible unsubscribe link');
       const at = UNSUBSCRIBE_PLACEHOLDER.exec(source);
       if (!at) causes.push('the template has no {{ unsubscribe_url }}');
       else if (!tags) causes.push(`{{ unsubscribe_url }} on line ${lineAt(source, at.index)} is not the href of a link with visible text in the email`);
       line ??= at ? lineAt(source, at.index) : undefined;
-      hints.push('Give every email a visible link: <a href="{{ unsubscribe_url }}">Unsubscribe</a> inside an <mj-text>.');
+      if (!tags) hints.push('Give every email a visible link: <a href="{{ unsubscribe_url }}">Unsubscribe</a> inside an <mj-text>.');
     } else {
       causes.push(`MJML left <${fault.tag}> uncompiled in the email`);
     }
