@@ -7,7 +7,8 @@
  */
 export interface HtmlVisitor {
   text?(text: string, shown: boolean): void;
-  open?(name: string, attrs: ReadonlyMap<string, string>, shown: boolean): void;
+  /** `attr` reads an attribute of the tag (parsed only when asked: most tags are only counted). */
+  open?(name: string, attr: (name: string) => string | undefined, shown: boolean): void;
   close?(name: string): void;
 }
 
@@ -15,6 +16,8 @@ const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input'
 const RAW_TEXT = new Set(['style', 'script', 'title', 'textarea']);
 const TAG_START = /<(\/?)([A-Za-z][^\s/>]*)/y;
 const ATTR = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
+/** A cheap first look, so that only the few tags that may hide their content have their attributes parsed. */
+const MAYBE_HIDDEN = /hidden|none/i;
 const HIDDEN_STYLE = /(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)/i;
 
 export function scanHtml(html: string, visit: HtmlVisitor): void {
@@ -54,13 +57,14 @@ export function scanHtml(html: string, visit: HtmlVisitor): void {
       continue;
     }
     const inner = html.slice(lt + start[0].length, end);
-    const attrs = parseAttributes(inner);
+    let attrs: Map<string, string> | undefined;
+    const attr = (attrName: string): string | undefined => (attrs ??= parseAttributes(inner)).get(attrName);
     const opens = !VOID.has(name) && !inner.trimEnd().endsWith('/');
     if (name === 'body') inBody = true;
-    visit.open?.(name, attrs, inBody && !hidden);
+    visit.open?.(name, attr, inBody && !hidden);
     if (!opens) continue;
     if (hidden?.name === name) hidden.depth++;
-    else if (!hidden && (attrs.has('hidden') || HIDDEN_STYLE.test(attrs.get('style') ?? ''))) hidden = { name, depth: 1 };
+    else if (!hidden && MAYBE_HIDDEN.test(inner) && (attr('hidden') !== undefined || HIDDEN_STYLE.test(attr('style') ?? ''))) hidden = { name, depth: 1 };
     if (RAW_TEXT.has(name)) {
       const close = new RegExp(`</${name}`, 'ig');
       close.lastIndex = at;
@@ -73,6 +77,11 @@ export function scanHtml(html: string, visit: HtmlVisitor): void {
 
 /** The index of the ">" that ends a tag, skipping quoted attribute values. */
 function tagEnd(html: string, from: number): number {
+  const gt = html.indexOf('>', from);
+  if (gt < 0) return html.length;
+  // the usual tag: no quote before its first ">", so that ">" ends it
+  const head = html.slice(from, gt);
+  if (!head.includes('"') && !head.includes("'")) return gt;
   let quote = '';
   for (let i = from; i < html.length; i++) {
     const c = html[i]!;

@@ -57,14 +57,14 @@ export function verifyEmail(html: string, content: ContentMarkers, unsubscribe: 
       if (start >= 0) startSeen = true;
       if (startSeen && text.indexOf(content.end, Math.max(0, start)) >= 0) contentShown = true;
     },
-    open(name, attrs, shown) {
+    open(name, attr, shown) {
       noteMjml(name);
       if (!shown) return;
       if (name === 'a') {
-        const href = (attrs.get('href') ?? '').trim();
+        const href = (attr('href') ?? '').trim();
         linkText = unsubscribe.some((marker) => href.startsWith(marker)) ? '' : undefined;
       } else if (name === 'img' && linkText !== undefined) {
-        linkText += attrs.get('alt') ?? '';
+        linkText += attr('alt') ?? '';
       }
     },
     close(name) {
