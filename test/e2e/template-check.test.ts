@@ -80,6 +80,19 @@ describe('a template that loses the post or the unsubscribe link', () => {
     expect(nl.exists('.herald/preview/broken')).toBe(false);
   });
 
+  test('when the broken post is the only one, send and its dry run say nothing was mailed, not that there was nothing new', async () => {
+    server = await startSmtpServer();
+    nl = newsletter();
+    nl.write('posts/broken.md', BROKEN_POST);
+    const dry = await herald(nl, ['send', '--dry-run', '--include-existing']);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toContain('nothing would be mailed (see the problems above).');
+    const res = await herald(nl, ['send', '--include-existing'], server);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('nothing was sent (see the problems above).');
+    expect(server.messages).toHaveLength(0);
+  });
+
   test('preview reports the template, exit 1', async () => {
     nl = newsletter();
     nl.write('posts/broken.md', BROKEN_POST);
