@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Settings } from '../config/load';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
-import { readTemplate, renderPost, validateTemplate } from '../render/post';
+import { readTemplate, renderPost } from '../render/post';
+import { probeTemplate } from '../render/template-probe';
 import { readInputs } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
 import { signingSecretProblems } from './signing-secret';
@@ -20,7 +20,10 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
     problems.push(problemFromError(err));
   }
   problems.push(...signingSecretProblems(settings, new Date()));
-  problems.push(...(await checkTemplates(settings)));
+  const templateProblems = await checkTemplates(settings);
+  problems.push(...templateProblems);
+  // a template reported above is not reported again for each post that uses it
+  const failedTemplates = new Set(templateProblems.map((p) => p.location?.file));
   const now = new Date();
   for (const post of inputs.posts) {
     if (post.draft) continue;
@@ -28,7 +31,8 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
       const rendered = await renderPost(post, settings, now);
       problems.push(...rendered.warnings);
     } catch (err) {
-      problems.push(problemFromError(err));
+      const p = problemFromError(err);
+      if (p.code !== ErrorCode.ETEMPLATE || !failedTemplates.has(p.location?.file)) problems.push(p);
     }
   }
   if (opts.spam) {
@@ -69,12 +73,11 @@ async function checkTemplates(settings: Settings): Promise<Problem[]> {
   } catch {
     return [problem(ErrorCode.ETEMPLATE, 'there is no templates/ folder', { file: 'templates/' }, 'Create templates/default.mjml.')];
   }
+  // the template the settings name must exist even before a post uses it
+  if (!names.some((name) => name === `${settings.template}.mjml` || name === settings.template)) names.push(settings.template);
   for (const name of names) {
     try {
-      const template = readTemplate(settings, path.basename(name, '.mjml'));
-      for (const p of await validateTemplate(template.source, template.file, settings, template.absPath)) {
-        problems.push(problem(ErrorCode.ETEMPLATE, `MJML: ${p.message}`, { file: template.file, line: p.line }));
-      }
+      problems.push(...(await probeTemplate(readTemplate(settings, name.replace(/\.mjml$/, '')), settings)));
     } catch (err) {
       problems.push(problemFromError(err));
     }

@@ -48,7 +48,7 @@ export async function dryRun(settings: Settings, inputs: Inputs, opts: SendOptio
       renderer.end();
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
-    else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : 'nothing to send: no new posts.');
+    else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
     else io.out('dry run: nothing was sent and the record was not changed.');
     return { code: hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK };
   } finally {

@@ -274,7 +274,7 @@ function summarise(reports: readonly PostReport[], problems: readonly Problem[],
     io.out(JSON.stringify({ posts: reports.map((r) => ({ id: r.id, title: r.title, file: r.file, ...r.result })), total, recoveredInDoubt, stoppedBy, problems: problems.length }, null, 2));
   } else {
     for (const r of reports) io.out(`"${r.title}": ${describeTotals(r.result)}`);
-    io.out(reports.length ? `total: ${describeTotals(total)}` : 'nothing to send: no new posts.');
+    io.out(reports.length ? `total: ${describeTotals(total)}` : hasErrors(problems) ? 'nothing was sent (see the problems above).' : 'nothing to send: no new posts.');
     if (stoppedBy === 'signal') io.out('stopped before the end; run herald send again to finish.');
     if (stoppedBy === 'deadline') io.out('the run deadline was reached; the next run continues.');
   }

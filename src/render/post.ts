@@ -6,8 +6,9 @@ import type { Post } from '../discover/posts';
 import { type ErrorCode as Code, ErrorCode, HeraldError, type Location, type Problem, warning } from '../errors';
 import { absoluteUrl, markdownToHtml } from './markdown';
 import { compileMjml } from './mjml';
-import { type PostValues, type RecipientValues, type Segments, fill, prepareTemplate, splitSegments } from './template';
+import { type PostValues, type PreparedTemplate, type RecipientValues, type Segments, fill, prepareTemplate, splitSegments } from './template';
 import { htmlToPlainText } from './text';
+import { contentMarkers, describeFaults, type Fault, verifyEmail, withoutMarkers } from './verify';
 
 /** Gmail clips a message whose HTML is larger than about 102 KB. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -103,7 +104,8 @@ export async function renderPost(post: Post, settings: Settings, now: Date): Pro
   const template = readTemplate(settings, post.template ?? settings.template, post);
   const content = markdownToHtml(post.body, settings.siteUrl);
   const values = postValues(post, settings, content, now);
-  const prepared = prepareTemplate(template.source, template.file, values);
+  const markers = contentMarkers();
+  const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + content + markers.end });
   const compiled = await compileMjml(prepared.source, template.file, template.absPath);
   if (compiled.problems.length) {
     // content shifts line numbers; the template alone, with one-line values, gives the real ones
@@ -114,9 +116,13 @@ export async function renderPost(post: Post, settings: Settings, now: Date): Pro
       hint: `Fix the template; ${post.file} is not sent until it compiles cleanly.`,
     });
   }
-  const html = splitSegments(compiled.html, prepared);
+  const faults = verifyEmail(compiled.html, markers, unsubscribeMarkers(prepared));
+  if (faults.length) throw templateFaults(faults, template, post.file, `Fix the template; ${post.file} is not sent until then.`);
+  const html = splitSegments(withoutMarkers(compiled.html, markers), prepared);
   const textValues = { ...values, content: htmlToPlainText(content) };
   const text = prepareTemplate(TEXT_TEMPLATE, 'built-in text template', textValues, (s) => s);
+  const textFaults = verifyText(text, textValues.content);
+  if (textFaults.length) throw templateFaults(textFaults, { file: 'built-in text template', source: TEXT_TEMPLATE }, post.file, 'This is a fault in herald itself; please report it.');
   const subject = prepareTemplate(settings.subject, `${path.basename(settings.configPath)} "subject"`, values, (s) => s);
   const rendered: RenderedPost = {
     post,
@@ -128,6 +134,24 @@ export async function renderPost(post: Post, settings: Settings, now: Date): Pro
     warnings: [],
   };
   return { ...rendered, warnings: sizeWarnings(rendered) };
+}
+
+/** The markers that stand for {{ unsubscribe_url }} in a prepared template. */
+export function unsubscribeMarkers(prepared: PreparedTemplate): string[] {
+  return [...prepared.slots].filter(([, slot]) => slot.name === 'unsubscribe_url').map(([marker]) => marker);
+}
+
+/** The plain-text part must carry the content and the unsubscribe link as well. */
+function verifyText(text: PreparedTemplate, content: string): Fault[] {
+  const faults: Fault[] = [];
+  if (!text.source.includes(content)) faults.push({ kind: 'content' });
+  if (!unsubscribeMarkers(text).some((marker) => text.source.includes(marker))) faults.push({ kind: 'unsubscribe' });
+  return faults;
+}
+
+function templateFaults(faults: readonly Fault[], template: { file: string; source: string }, subject: string, hint: string): HeraldError {
+  const report = describeFaults(faults, template.source, subject);
+  return new HeraldError(ErrorCode.ETEMPLATE, report.message, { location: { file: template.file, line: report.line }, hint: `${report.hint} ${hint}` });
 }
 
 function sizeWarnings(rendered: RenderedPost): Problem[] {
@@ -146,12 +170,16 @@ export function clipWarning(html: string, file: string): Problem | undefined {
 
 /** Compiles a template with neutral one-line values, so problems carry the template's own line numbers. */
 export async function validateTemplate(source: string, file: string, settings: Settings, absPath?: string): Promise<{ line: number; message: string }[]> {
-  const neutral: PostValues = {
+  const prepared = prepareTemplate(source, file, neutralValues(settings));
+  return (await compileMjml(prepared.source, file, absPath)).problems;
+}
+
+/** One-line values for a post that has every optional field (a summary, a date, a postal address). */
+export function neutralValues(settings: Settings): PostValues {
+  return {
     title: 'Title', summary: 'Summary', date: '1 January 2026', date_iso: '2026-01-01', reading_time: '1 min read',
     url: settings.siteUrl, newsletter_name: settings.name, site_url: settings.siteUrl, postal_address: 'Address', logo_url: settings.logoUrl ?? '', year: '2026', content: '<p>Text</p>',
   };
-  const prepared = prepareTemplate(source, file, neutral);
-  return (await compileMjml(prepared.source, file, absPath)).problems;
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
