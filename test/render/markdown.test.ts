@@ -96,6 +96,18 @@ describe('nothing active or template-breaking reaches the output', () => {
     expect(html).toContain('click');
   });
 
+  test('a link outside http, https and mailto keeps its text and loses its href, however the scheme is spelt', () => {
+    const html = render('[call](tel:+441234) [js](JAVASCRIPT:alert(1)) <a href="java&#x09;script:alert(1)">tab</a> <a href=" data:text/html,x">data</a> [app](x-app://open)\n');
+    expect(html).not.toMatch(/href=/);
+    for (const text of ['call', 'js', 'tab', 'data', 'app']) expect(html).toContain(text);
+  });
+
+  test('raw HTML nested thousands deep loses its tags below the limit and keeps its text', () => {
+    const html = render('<div>'.repeat(5000) + 'deep text' + '</div>'.repeat(5000) + '\n');
+    expect(html).toContain('deep text');
+    expect(html.split('<div>').length - 1).toBeLessThanOrEqual(100);
+  });
+
   test('an image with a javascript: or data: source loses its source', () => {
     const html = render('![a](javascript:alert(1))\n\n<img src="data:image/png;base64,AAAA" alt="b">\n');
     expect(html).not.toMatch(/javascript:/i);
