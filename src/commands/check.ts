@@ -4,7 +4,7 @@ import type { Settings } from '../config/load';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
-import { readTemplate, renderPost, validateTemplate } from '../render/post';
+import { readTemplate, renderThread, validateTemplate } from '../render/post';
 import { readInputs } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
 import { signingSecretProblems } from './signing-secret';
@@ -22,14 +22,20 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
   problems.push(...signingSecretProblems(settings, new Date()));
   problems.push(...(await checkTemplates(settings)));
   const now = new Date();
-  for (const post of inputs.posts) {
-    if (post.draft) continue;
-    try {
-      const rendered = await renderPost(post, settings, now);
-      problems.push(...rendered.warnings);
-    } catch (err) {
-      problems.push(problemFromError(err));
+  // the send's own render thread, so a runaway post is stopped and named here too
+  const renderer = renderThread(settings);
+  try {
+    for (const post of inputs.posts) {
+      if (post.draft) continue;
+      try {
+        const rendered = await renderer.render(post, now);
+        problems.push(...rendered.warnings);
+      } catch (err) {
+        problems.push(problemFromError(err));
+      }
     }
+  } finally {
+    renderer.end();
   }
   if (opts.spam) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

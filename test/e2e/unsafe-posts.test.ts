@@ -117,3 +117,10 @@ test('a symbolic link to a file outside posts/ is not mailed, and a warning name
   expect(res.code).toBe(0);
   expect(subjects()).toEqual(['Good news', 'Good news']);
 });
+
+test('herald check stops a runaway post at the same limit and names it', async () => {
+  nl = newsletter({ 'a-runaway.md': '---\ntitle: Runaway\n---\n' + '*a'.repeat(200_000) + '\n' }, { renderTimeoutSeconds: 3 });
+  const res = await herald(nl, ['check', '--no-smtp']);
+  expect(res.code).toBe(1);
+  expect(res.stderr + res.stdout).toContain('posts/a-runaway.md: took longer than 3 s to render and was stopped');
+});
