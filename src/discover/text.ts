@@ -74,7 +74,8 @@ const FIELD_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  * put one there) is refused, as a plain message for the caller to locate.
  */
 export function oneLine(value: string): string {
-  const flat = value.replace(/[ \t]*[\t\n\r\f\v\u2028\u2029]+[ \t]*/g, ' ').trim();
+  // split, not one replace with spaces around the break: that pattern backtracks on long runs of spaces
+  const flat = value.split(/[\t\n\r\f\v\u2028\u2029]/).map((part) => part.trim()).filter(Boolean).join(' ');
   const bad = FIELD_CONTROL.exec(flat);
   if (bad) throw new Error(`contains the control character U+${codePoint(bad[0])}; remove it`);
   return flat;
