@@ -3,7 +3,7 @@ import type { Settings } from '../config/load';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
-import { readTemplate, renderPost } from '../render/post';
+import { readTemplate, renderThread } from '../render/post';
 import { probeTemplate } from '../render/template-probe';
 import { readInputs } from './inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
@@ -25,15 +25,21 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
   // a template reported above is not reported again for each post that uses it
   const failedTemplates = new Set(templateProblems.map((p) => p.location?.file));
   const now = new Date();
-  for (const post of inputs.posts) {
-    if (post.draft) continue;
-    try {
-      const rendered = await renderPost(post, settings, now);
-      problems.push(...rendered.warnings);
-    } catch (err) {
-      const p = problemFromError(err);
-      if (p.code !== ErrorCode.ETEMPLATE || !failedTemplates.has(p.location?.file)) problems.push(p);
+  // the send's own render thread, so a runaway post is stopped and named here too
+  const renderer = renderThread(settings);
+  try {
+    for (const post of inputs.posts) {
+      if (post.draft) continue;
+      try {
+        const rendered = await renderer.render(post, now);
+        problems.push(...rendered.warnings);
+      } catch (err) {
+        const p = problemFromError(err);
+        if (p.code !== ErrorCode.ETEMPLATE || !failedTemplates.has(p.location?.file)) problems.push(p);
+      }
     }
+  } finally {
+    renderer.end();
   }
   if (opts.spam) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -21,6 +21,7 @@ export interface PreviewFiles {
  */
 export async function writePreview(previewDir: string, rendered: RenderedPost, sender: Sender, recipient: Recipient): Promise<PreviewFiles> {
   const dir = path.join(previewDir, safeName(rendered.post.id));
+  if (path.dirname(dir) !== path.resolve(previewDir)) throw new Error(`preview folder for "${rendered.post.id}" would leave ${previewDir}`);
   fs.mkdirSync(dir, { recursive: true });
   const message = personalise(compileMessage(rendered, sender, new Date()), recipient);
   const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: unsubscribeLinks(sender, recipient).visible });
@@ -32,6 +33,11 @@ export async function writePreview(previewDir: string, rendered: RenderedPost, s
   return { dir, html, eml };
 }
 
+/**
+ * A post's identity as one folder name inside the preview folder: never empty, never `.` or `..`,
+ * never hidden, no separators, short enough for any file system.
+ */
 export function safeName(id: string): string {
-  return id.replace(/[^\p{L}\p{N}._-]+/gu, '--').replace(/^-+|-+$/g, '') || 'post';
+  const name = id.replace(/[^\p{L}\p{N}._-]+/gu, '--').replace(/^[-.]+|-+$/g, '').slice(0, 120);
+  return name || 'post';
 }

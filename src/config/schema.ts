@@ -57,6 +57,7 @@ const configSchema = z.strictObject({
       timezone: z.string().min(1).default('UTC'),
     })
     .default({ cron: '*/10 * * * *', timezone: 'UTC' }),
+  renderTimeoutSeconds: z.number().positive().default(60).describe('a post that takes longer to render is stopped and reported; the others go on'),
   logoUrl: httpUrl.optional().describe('an image shown in the email header (absolute https URL)'),
   dkim: z
     .strictObject({

@@ -64,3 +64,24 @@ function isLocalTomlDate(value: Date): boolean {
   const isLocal = (value as Date & { isLocal?: () => boolean }).isLocal;
   return typeof isLocal === 'function' && isLocal.call(value);
 }
+
+/** A template is a file directly in templates/, named without a path. */
+export function isTemplateName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) && !name.includes('..');
+}
+
+/**
+ * One segment of a slug or id: letters and digits of any script, `-`, `_`, `.` and `~`, not
+ * starting with a dot, at most 200 characters. Such a name is the same in a URL, a file name and a
+ * folder name on every system, and can never be `.` or `..`.
+ */
+const SAFE_SEGMENT = /^[\p{L}\p{N}\p{M}_~-][\p{L}\p{N}\p{M}._~-]{0,199}$/u;
+
+/** Throws a plain message when an explicit `slug:` (one segment) or `id:` (segments joined by `/`) is not path-safe. */
+export function checkIdentity(value: string, key: 'slug' | 'id'): string {
+  const segments = key === 'id' ? value.split('/') : [value];
+  if (segments.every((s) => SAFE_SEGMENT.test(s))) return value;
+  throw new Error(
+    `"${value}" is not a usable ${key}: use letters, digits, "-", "_", "." and "~"${key === 'id' ? ' (and "/" between parts)' : ''}, not starting with "."`,
+  );
+}

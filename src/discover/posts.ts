@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, HeraldError, type Problem, problem, problemFromError } from '../errors';
-import { pickBoolean, pickString, parsePostDate } from './fields';
+import { ErrorCode, HeraldError, type Problem, problem, problemFromError, warning } from '../errors';
+import { allowedUrl } from '../url';
+import { checkIdentity, isTemplateName, pickBoolean, pickString, parsePostDate } from './fields';
 import { type FrontMatterFormat, splitFrontMatter } from './frontmatter';
+import { decodePostText, MAX_NESTING, oneLine, tooDeepLine } from './text';
 
 export const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mkdn']);
 /** A post larger than this is refused: marked has had ReDoS advisories, and no newsletter is 1 MiB of text. */
@@ -51,7 +53,9 @@ export function discoverPosts(postsDir: string, opts: DiscoverOptions = {}): Dis
   const posts: Post[] = [];
   const problems: Problem[] = [];
   const unchanged: { file: string; id: string }[] = [];
-  for (const file of listMarkdownFiles(postsDir)) {
+  const listed = listMarkdownFiles(postsDir);
+  problems.push(...listed.problems);
+  for (const file of listed.files) {
     const rel = path.relative(postsDir, file).split(path.sep).join('/');
     try {
       const known = opts.unchanged?.(`posts/${rel}`, fs.statSync(file));
@@ -75,26 +79,65 @@ export function fileStamp(postsDir: string, post: Pick<Post, 'file'>): { size: n
   }
 }
 
-/** Files and folders starting with "." or "_" are skipped (editor files, Hugo's _index.md, Jekyll's _drafts). */
-export function listMarkdownFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (current: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(current, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const entry of entries) {
+/**
+ * Files and folders starting with "." or "_" are skipped (editor files, Hugo's _index.md, Jekyll's
+ * _drafts). Symbolic links are followed when they lead to a place inside the folder (each file and
+ * folder is read once, under its own path if it is also reached directly); one leading outside it,
+ * or nowhere, is skipped with a warning, so a link cannot mail a file from elsewhere on the disk.
+ */
+export function listMarkdownFiles(dir: string): { files: string[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  let root: string;
+  try {
+    root = fs.realpathSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], problems };
+    throw err;
+  }
+  const isMarkdown = (name: string): boolean => MARKDOWN_EXTENSIONS.has(path.extname(name).toLowerCase());
+  const shown = (full: string): string => `posts/${path.relative(dir, full).split(path.sep).join('/')}`;
+  /** real path → the path it is listed under, and whether that path goes through a link */
+  const files = new Map<string, { full: string; linked: boolean }>();
+  const walked = new Set<string>();
+  const linkedDirs: { full: string; real: string }[] = [];
+  const walk = (current: string, real: string, linked: boolean): void => {
+    if (walked.has(real)) return; // a link back up the tree, or a second way into a folder
+    walked.add(real);
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
       if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
       const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && MARKDOWN_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) out.push(full);
+      if (entry.isDirectory()) walk(full, path.join(real, entry.name), linked);
+      else if (entry.isFile() && isMarkdown(entry.name)) keep(path.join(real, entry.name), full, linked);
+      else if (entry.isSymbolicLink()) follow(full, entry.name);
     }
   };
-  walk(dir);
-  return out.sort();
+  const keep = (real: string, full: string, linked: boolean): void => {
+    const known = files.get(real);
+    if (!known || (known.linked && !linked)) files.set(real, { full, linked });
+  };
+  const follow = (full: string, name: string): void => {
+    let target: string;
+    let stat: fs.Stats;
+    try {
+      target = fs.realpathSync(full);
+      stat = fs.statSync(target);
+    } catch {
+      if (isMarkdown(name)) problems.push(warning(ErrorCode.EPOST, 'is a symbolic link that leads nowhere; skipped', { file: shown(full) }));
+      return;
+    }
+    if (!stat.isDirectory() && !(stat.isFile() && isMarkdown(name))) return;
+    if (target !== root && !target.startsWith(root + path.sep)) {
+      problems.push(warning(ErrorCode.EPOST, `is a symbolic link to ${target}, outside the posts folder; skipped`, { file: shown(full) },
+        'Move the post into the posts folder, or link to a place inside it.'));
+      return;
+    }
+    if (stat.isDirectory()) linkedDirs.push({ full, real: target });
+    else keep(target, full, true);
+  };
+  walk(dir, root, false);
+  // linked folders after the direct walk, so a post reached both ways keeps its own path
+  for (let i = 0; i < linkedDirs.length; i++) walk(linkedDirs[i]!.full, linkedDirs[i]!.real, true);
+  return { files: [...files.values()].map((f) => f.full).sort(), problems };
 }
 
 export function readPost(absPath: string, rel: string): Post {
@@ -106,7 +149,7 @@ export function readPost(absPath: string, rel: string): Post {
       hint: 'Split the post, or move large data out of it.',
     });
   }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const text = decodePostText(bytes, file);
   if (!text.trim()) {
     throw new HeraldError(ErrorCode.EPOST, 'is empty', { location: { file }, hint: 'Write the post, or delete the file.' });
   }
@@ -128,12 +171,22 @@ export function postFromSource(text: string, rel: string): Post {
   const base = path.posix.basename(rel, path.posix.extname(rel));
   const jekyll = JEKYLL_NAME.exec(base);
   const withoutExt = rel.slice(0, rel.length - path.posix.extname(rel).length);
-  const explicitId = pickString(meta, 'id', 'slug');
-  const { title, body } = titleAndBody(pickString(meta, 'title'), split.body, jekyll?.[2] ?? base);
+  const explicitKey = pickString(meta, 'id') === undefined ? 'slug' : 'id';
+  const explicitId = field([explicitKey], () => identity(pickString(meta, 'id', 'slug'), explicitKey));
+  const slug = field(['slug'], () => identity(pickString(meta, 'slug'), 'slug'));
+  const { title: rawTitle, body } = titleAndBody(pickString(meta, 'title'), split.body, jekyll?.[2] ?? base);
+  const title = field(['title'], () => oneLine(rawTitle));
   if (!body.trim()) {
     throw new HeraldError(ErrorCode.EPOST, 'has no text after its metadata', {
       location: { file, line: split.bodyLine },
       hint: 'Write the post below the metadata, or mark it draft: true.',
+    });
+  }
+  const deep = tooDeepLine(split.body);
+  if (deep !== undefined) {
+    throw new HeraldError(ErrorCode.EPOST, `nests blockquotes or lists more than ${MAX_NESTING} levels deep; it is not sent`, {
+      location: { file, line: split.bodyLine + deep - 1 },
+      hint: 'Flatten the nesting on that line.',
     });
   }
   const status = pickString(meta, 'status')?.toLowerCase();
@@ -144,19 +197,40 @@ export function postFromSource(text: string, rel: string): Post {
     format: split.format,
     title,
     date,
-    slug: pickString(meta, 'slug') ?? jekyll?.[2] ?? base,
-    summary: pickString(meta, 'summary', 'excerpt', 'description', 'preheader'),
+    slug: slug ?? jekyll?.[2] ?? base,
+    summary: field(['summary', 'excerpt', 'description', 'preheader'], () => optional(pickString(meta, 'summary', 'excerpt', 'description', 'preheader'), oneLine)),
     draft:
       field(['draft'], () => pickBoolean(meta, 'draft')) === true ||
       field(['published'], () => pickBoolean(meta, 'published')) === false ||
       status === 'draft' ||
       status === 'hidden',
     optedOut: field(['newsletter'], () => pickBoolean(meta, 'newsletter')) === false,
-    template: pickString(meta, 'template'),
-    url: pickString(meta, 'url', 'permalink'),
+    template: field(['template'], () => optional(pickString(meta, 'template'), templateName)),
+    url: field(['url', 'permalink'], () => optional(pickString(meta, 'url', 'permalink'), linkOnSite)),
     body,
     bodyLine: split.bodyLine,
   };
+}
+
+function optional<T>(value: string | undefined, check: (value: string) => T): T | undefined {
+  return value === undefined ? undefined : check(value);
+}
+
+function identity(value: string | undefined, key: 'slug' | 'id'): string | undefined {
+  return optional(value, (v) => checkIdentity(oneLine(v), key));
+}
+
+function templateName(value: string): string {
+  if (isTemplateName(value)) return value;
+  throw new Error(`"${value}" is not a template name; name a file in templates/ without its extension, e.g. template: minimal`);
+}
+
+/** A post's own link passes the same allowlist as every URL in the email (the site is not known here, only the scheme matters). */
+function linkOnSite(value: string): string {
+  const flat = oneLine(value);
+  const url = allowedUrl(flat, 'https://site.invalid/');
+  if (url !== undefined && !url.startsWith('#')) return flat;
+  throw new Error(`"${flat.slice(0, 100)}" is not an http(s) or mailto link or a path on the site; the post is not sent`);
 }
 
 /**

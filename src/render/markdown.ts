@@ -1,11 +1,12 @@
 import type sanitizeHtml from 'sanitize-html';
 import { requireDeferring } from '../deferred-require';
+import { allowedUrl, IMAGE_SCHEMES, URL_SCHEMES } from '../url';
 
 /**
  * Markdown to the HTML that goes into an email. marked does not sanitise, so its output goes
- * through an allowlist: no scripts, styles, forms, event handlers, MJML tags or javascript: URLs
- * can reach a subscriber. Relative links and images become absolute against the site URL, since
- * an email has no page to be relative to.
+ * through an allowlist: no scripts, styles, forms, event handlers, MJML tags or URLs outside
+ * http(s)/mailto (see url.ts) can reach a subscriber. Relative links and images become absolute
+ * against the site URL, since an email has no page to be relative to.
  */
 export function markdownToHtml(markdown: string, baseUrl: string): string {
   // loaded on first use: an idle run renders nothing and should not pay for them
@@ -24,8 +25,17 @@ const ALLOWED_TAGS = [
   'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'figure', 'figcaption', 'span', 'div', 'input',
 ];
 
+const HTML_NESTING_LIMIT = 100;
+
 function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {
-  const absolute = (value: string | undefined): string | undefined => (value ? absoluteUrl(value, baseUrl) : value);
+  // a URL outside the allowlist loses its attribute (the link text or alt text stays)
+  const withUrl = (attribs: sanitizeHtml.Attributes, name: string, image: boolean): sanitizeHtml.Attributes => {
+    if (attribs[name] === undefined) return attribs;
+    const { [name]: value, ...rest } = attribs;
+    const url = allowedUrl(value!, baseUrl, { image });
+    return url === undefined ? rest : { ...rest, [name]: url };
+  };
+  const schemes = (list: readonly string[]): string[] => list.map((s) => s.replace(/:$/, ''));
   return {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
@@ -39,25 +49,16 @@ function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {
       abbr: ['title'],
     },
     allowedClasses: { code: [/^language-[\w+-]+$/] },
-    allowedSchemes: ['http', 'https', 'mailto', 'tel'],
-    allowedSchemesByTag: { img: ['http', 'https'] },
+    allowedSchemes: schemes(URL_SCHEMES),
+    allowedSchemesByTag: { img: schemes(IMAGE_SCHEMES) },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
+    // raw HTML nested deeper loses its tags (the text stays): MJML's parsers recurse per level
+    nestingLimit: HTML_NESTING_LIMIT,
     exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs['type'] !== 'checkbox',
     transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, ...(attribs['href'] ? { href: absolute(attribs['href'])! } : {}) } }),
-      img: (tagName, attribs) => ({ tagName, attribs: { ...attribs, ...(attribs['src'] ? { src: absolute(attribs['src'])! } : {}) } }),
+      a: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, 'href', false) }),
+      img: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, 'src', true) }),
     },
   };
-}
-
-/** Anchors (#x) and URLs with a scheme are kept; anything else is resolved against the site. */
-export function absoluteUrl(value: string, baseUrl: string): string {
-  const trimmed = value.trim();
-  if (trimmed.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(trimmed)) return trimmed;
-  try {
-    return new URL(trimmed, baseUrl).toString();
-  } catch {
-    return trimmed;
-  }
 }

@@ -27,7 +27,7 @@ const UNCALLED = new Map<string, readonly string[]>([
  * mjml is required here, on first use, so an idle run never pays for it, and without the packages
  * in UNCALLED until something reads from them (see requireDeferring).
  */
-function loadMjml(): Mjml2Html {
+export function loadMjml(): Mjml2Html {
   const mod = requireDeferring<Mjml2Html | { default: Mjml2Html }>('mjml', UNCALLED);
   return typeof mod === 'function' ? mod : mod.default;
 }

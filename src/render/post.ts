@@ -4,7 +4,9 @@ import { Worker } from 'node:worker_threads';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
 import { type ErrorCode as Code, ErrorCode, HeraldError, type Location, type Problem, warning } from '../errors';
-import { absoluteUrl, markdownToHtml } from './markdown';
+import { isTemplateName } from '../discover/fields';
+import { allowedUrl } from '../url';
+import { markdownToHtml } from './markdown';
 import { compileMjml } from './mjml';
 import { type PostValues, type PreparedTemplate, type RecipientValues, type Segments, fill, prepareTemplate, splitSegments } from './template';
 import { htmlToPlainText } from './text';
@@ -53,9 +55,10 @@ You are receiving this because you subscribed with {{ email }}.
 Unsubscribe: {{ unsubscribe_url }}
 `;
 
-export function templatePath(settings: Settings, name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) {
+export function templatePath(settings: Settings, name: string, forPost?: Post): string {
+  if (!isTemplateName(name)) {
     throw new HeraldError(ErrorCode.ETEMPLATE, `"${name}" is not a template name`, {
+      ...(forPost ? { location: { file: forPost.file } } : {}),
       hint: 'Name a file in templates/ without its extension, e.g. template: minimal.',
     });
   }
@@ -63,7 +66,7 @@ export function templatePath(settings: Settings, name: string): string {
 }
 
 export function readTemplate(settings: Settings, name: string, forPost?: Post): { file: string; absPath: string; source: string } {
-  const abs = templatePath(settings, name);
+  const abs = templatePath(settings, name, forPost);
   const file = path.relative(settings.root, abs).split(path.sep).join('/');
   try {
     return { file, absPath: abs, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
@@ -85,18 +88,25 @@ export function postValues(post: Post, settings: Settings, contentHtml: string, 
     reading_time: `${Math.max(1, Math.round(words / WORDS_PER_MINUTE))} min read`,
     url: postUrl(post, settings),
     newsletter_name: settings.name,
-    site_url: settings.siteUrl,
+    site_url: allowedUrl(settings.siteUrl, settings.siteUrl) ?? '',
     postal_address: settings.postalAddress ?? '',
-    logo_url: settings.logoUrl ?? '',
+    logo_url: (settings.logoUrl && allowedUrl(settings.logoUrl, settings.siteUrl, { image: true })) || '',
     year: String(now.getFullYear()),
     content: contentHtml,
   };
 }
 
+/** The post's link on the site, through the one URL allowlist (discovery has already refused a bad `url:`). */
 export function postUrl(post: Post, settings: Settings): string {
-  if (post.url) return absoluteUrl(post.url, settings.siteUrl);
-  const relative = settings.postUrl.replace(/\{\{\s*slug\s*\}\}/g, encodeURIComponent(post.slug)).replace(/\{\{\s*id\s*\}\}/g, post.id);
-  return absoluteUrl(relative, settings.siteUrl);
+  const written = post.url ?? settings.postUrl.replace(/\{\{\s*slug\s*\}\}/g, encodeURIComponent(post.slug)).replace(/\{\{\s*id\s*\}\}/g, post.id);
+  const url = allowedUrl(written, settings.siteUrl);
+  if (url === undefined || url.startsWith('#')) {
+    throw new HeraldError(ErrorCode.EPOST, `its link "${written}" is not an http(s) or mailto URL; it is not sent`, {
+      location: { file: post.file },
+      hint: post.url ? 'Give url: an http(s) address or a path on the site.' : 'Fix "postUrl" in the config: a path relative to siteUrl, e.g. "{{slug}}/".',
+    });
+  }
+  return url;
 }
 
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
@@ -208,20 +218,45 @@ export interface RenderThread {
  * in that thread's heap and leaves when it ends, instead of weighing on a send to a long list. One
  * thread renders every post of a run in turn, so MJML is loaded once however many there are. The
  * thread starts with the first post.
+ *
+ * A post gets `renderTimeoutSeconds` from the moment a ready thread (MJML loaded) has it; a post
+ * that takes longer (marked is quadratic on some inputs) is stopped with its thread, reported by
+ * name, and the next post starts a fresh thread. Any other failure is reported with the post too.
  */
 export function renderThread(settings: Settings): RenderThread {
   let worker: Worker | undefined;
+  let ready = false;
   /** The post in progress, with the thread it was sent to. */
-  let pending: { readonly on: Worker; resolve: (rendered: RenderedPost) => void; reject: (err: Error) => void } | undefined;
+  let pending: { readonly on: Worker; readonly post: Post; timer?: NodeJS.Timeout; resolve: (rendered: RenderedPost) => void; reject: (err: Error) => void } | undefined;
   const take = (from: Worker): typeof pending => {
     if (pending?.on !== from) return undefined;
     const waiting = pending;
     pending = undefined;
+    clearTimeout(waiting.timer);
     return waiting;
+  };
+  const watch = (): void => {
+    const watched = pending;
+    if (!watched || watched.timer) return;
+    watched.timer = setTimeout(() => {
+      if (take(watched.on) !== watched) return;
+      if (worker === watched.on) worker = undefined;
+      void watched.on.terminate();
+      watched.reject(new HeraldError(ErrorCode.EPOST, `took longer than ${settings.renderTimeoutSeconds} s to render and was stopped; it is not sent`, {
+        location: { file: watched.post.file },
+        hint: 'Look for a very long run of *, _, [ or ` in it (marked slows down on those); "renderTimeoutSeconds" sets the limit.',
+      }));
+    }, settings.renderTimeoutSeconds * 1000);
   };
   const start = (): Worker => {
     const started = new Worker(path.join(__dirname, 'render-worker.js'), { workerData: { settings } });
+    ready = false;
     started.on('message', (reply: RenderReply) => {
+      if (reply.ready) {
+        if (worker === started) ready = true;
+        if (pending?.on === started) watch();
+        return;
+      }
       const waiting = take(started);
       if (reply.rendered) waiting?.resolve(reply.rendered);
       else if (reply.error?.code) waiting?.reject(new HeraldError(reply.error.code, reply.error.message, { location: reply.error.location, hint: reply.error.hint }));
@@ -239,9 +274,14 @@ export function renderThread(settings: Settings): RenderThread {
     render(post, now) {
       if (pending) return Promise.reject(new Error('one post at a time'));
       const on = (worker ??= start());
-      return new Promise((resolve, reject) => {
-        pending = { on, resolve, reject };
+      return new Promise<RenderedPost>((resolve, reject) => {
+        pending = { on, post, resolve, reject };
+        if (ready) watch();
         on.postMessage({ post, now });
+      }).catch((err: unknown) => {
+        if (err instanceof HeraldError) throw err;
+        // a stack overflow or a crashed thread still names the post
+        throw new HeraldError(ErrorCode.EPOST, `could not be rendered: ${err instanceof Error ? err.message : String(err)}; it is not sent`, { location: { file: post.file }, cause: err });
       });
     },
     end() {
@@ -254,6 +294,8 @@ export function renderThread(settings: Settings): RenderThread {
 
 /** What the render thread answers for each post. */
 export interface RenderReply {
+  /** Sent once, when the thread has loaded what rendering needs: a post's time starts then. */
+  readonly ready?: true;
   readonly rendered?: RenderedPost;
   readonly error?: { code?: Code; message: string; location?: Location; hint?: string };
 }

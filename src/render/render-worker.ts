@@ -10,7 +10,12 @@ const cache = startCodeCache('render');
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { HeraldError } = require('../errors') as typeof import('../errors');
 const { renderPost } = require('./post') as typeof import('./post');
+const { loadMjml } = require('./mjml') as typeof import('./mjml');
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+// loaded before the first post, so loading (slow on a busy machine) is not counted in a post's time
+loadMjml();
+parentPort!.postMessage({ ready: true } satisfies RenderReply);
 
 /** Renders the posts it is sent, one at a time, each answered with the post or the error (see renderThread). */
 const { settings } = workerData as { settings: Settings };

@@ -2,7 +2,8 @@
  * Markdown → the HTML that goes into the email: GFM features work, anything active or anything
  * that could break out of the MJML template is removed, and links work outside the website.
  */
-import { absoluteUrl, markdownToHtml } from '../../src/render/markdown';
+import { markdownToHtml } from '../../src/render/markdown';
+import { allowedUrl } from '../../src/url';
 
 const BASE = 'https://blog.example.com/';
 const render = (md: string, base = BASE): string => markdownToHtml(md, base);
@@ -95,6 +96,18 @@ describe('nothing active or template-breaking reaches the output', () => {
     expect(html).toContain('click');
   });
 
+  test('a link outside http, https and mailto keeps its text and loses its href, however the scheme is spelt', () => {
+    const html = render('[call](tel:+441234) [js](JAVASCRIPT:alert(1)) <a href="java&#x09;script:alert(1)">tab</a> <a href=" data:text/html,x">data</a> [app](x-app://open)\n');
+    expect(html).not.toMatch(/href=/);
+    for (const text of ['call', 'js', 'tab', 'data', 'app']) expect(html).toContain(text);
+  });
+
+  test('raw HTML nested thousands deep loses its tags below the limit and keeps its text', () => {
+    const html = render('<div>'.repeat(5000) + 'deep text' + '</div>'.repeat(5000) + '\n');
+    expect(html).toContain('deep text');
+    expect(html.split('<div>').length - 1).toBeLessThanOrEqual(100);
+  });
+
   test('an image with a javascript: or data: source loses its source', () => {
     const html = render('![a](javascript:alert(1))\n\n<img src="data:image/png;base64,AAAA" alt="b">\n');
     expect(html).not.toMatch(/javascript:/i);
@@ -182,11 +195,19 @@ describe('links and images work outside the website', () => {
     expect(html).toContain('href="http://plain.example/"');
   });
 
-  test('absoluteUrl keeps anchors and schemes, resolves the rest', () => {
-    expect(absoluteUrl('#x', BASE)).toBe('#x');
-    expect(absoluteUrl('mailto:a@b.com', BASE)).toBe('mailto:a@b.com');
-    expect(absoluteUrl('tel:+441234', BASE)).toBe('tel:+441234');
-    expect(absoluteUrl('  /a b/ ', BASE)).toBe('https://blog.example.com/a%20b/');
-    expect(absoluteUrl('?page=2', 'https://blog.example.com/list/')).toBe('https://blog.example.com/list/?page=2');
+  test('allowedUrl keeps anchors and allowed schemes, resolves the rest', () => {
+    expect(allowedUrl('#x', BASE)).toBe('#x');
+    expect(allowedUrl('mailto:a@b.com', BASE)).toBe('mailto:a@b.com');
+    expect(allowedUrl('  /a b/ ', BASE)).toBe('https://blog.example.com/a%20b/');
+    expect(allowedUrl('?page=2', 'https://blog.example.com/list/')).toBe('https://blog.example.com/list/?page=2');
+  });
+
+  test('allowedUrl refuses every scheme but http, https and mailto, however it is spelt', () => {
+    for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', ' javascript:alert(1)', 'java\tscript:alert(1)', 'java\nscript:x',
+      'data:text/html;base64,AAAA', 'vbscript:x', 'file:///etc/passwd', 'tel:+441234', 'x-app://open']) {
+      expect(allowedUrl(url, BASE)).toBeUndefined();
+    }
+    expect(allowedUrl('mailto:a@b.com', BASE, { image: true })).toBeUndefined();
+    expect(allowedUrl('//cdn.example.com/a.png', BASE, { image: true })).toBe('https://cdn.example.com/a.png');
   });
 });

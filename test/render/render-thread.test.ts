@@ -47,7 +47,7 @@ test('one thread renders every post in turn; a post that fails does not stop the
   ]);
 });
 
-test('a post whose thread is ended meanwhile fails; the next post gets a thread of its own', () => {
+test('a post whose thread is ended meanwhile fails, named; the next post gets a thread of its own', () => {
   nl = makeNewsletter({ posts: { 'a.md': '---\ntitle: First\n---\nOne.\n', 'b.md': '---\ntitle: Second\n---\nTwo.\n' } });
   const results = nodeJson<unknown[]>(`
     const { loadSettings } = require(${JSON.stringify(`${DIST}/config/load.js`)});
@@ -60,10 +60,42 @@ test('a post whose thread is ended meanwhile fails; the next post gets a thread 
       const out = [];
       const first = renderer.render(a, new Date());
       renderer.end();
-      await first.then((r) => out.push(r.post.title), (err) => out.push(err.message));
+      await first.then((r) => out.push(r.post.title), (err) => out.push(err.location.file + ': ' + err.message));
       await renderer.render(b, new Date()).then((r) => out.push(r.post.title), (err) => out.push(err.message));
       renderer.end();
       process.stdout.write(JSON.stringify(out));
     })();`);
-  expect(results).toEqual(['the render thread stopped', 'Second']);
+  expect(results).toEqual([expect.stringMatching(/^posts\/a\.md: .*the render thread stopped/), 'Second']);
+});
+
+test('a post that renders past renderTimeoutSeconds is stopped and named; the posts after it render', () => {
+  nl = makeNewsletter({
+    config: { renderTimeoutSeconds: 3 },
+    posts: {
+      // marked is quadratic on an unclosed emphasis run: minutes of work, far past the limit
+      'a-runaway.md': '---\ntitle: Runaway\n---\n' + '*a'.repeat(200_000) + '\n',
+      'b.md': '---\ntitle: Second\n---\nTwo.\n',
+      'c.md': '---\ntitle: Third\n---\nThree.\n',
+    },
+  });
+  const results = nodeJson<unknown[]>(`
+    const { loadSettings } = require(${JSON.stringify(`${DIST}/config/load.js`)});
+    const { discoverPosts } = require(${JSON.stringify(`${DIST}/discover/posts.js`)});
+    const { renderThread } = require(${JSON.stringify(`${DIST}/render/post.js`)});
+    const settings = loadSettings(${JSON.stringify(nl.root)}, {});
+    const posts = discoverPosts(settings.postsDir).posts.sort((x, y) => x.file.localeCompare(y.file));
+    (async () => {
+      const renderer = renderThread(settings);
+      const out = [];
+      for (const post of posts) {
+        await renderer.render(post, new Date()).then((r) => out.push(r.post.title), (err) => out.push({ code: err.code, file: err.location.file, message: err.message }));
+      }
+      renderer.end();
+      process.stdout.write(JSON.stringify(out));
+    })();`);
+  expect(results).toEqual([
+    { code: 'EPOST', file: 'posts/a-runaway.md', message: expect.stringContaining('took longer than 3 s to render and was stopped') },
+    'Second',
+    'Third',
+  ]);
 });
