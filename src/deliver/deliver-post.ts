@@ -241,8 +241,23 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   }
   summary.notAttempted += retryQueue.length;
+  // a run that stopped early (signal, deadline, cap, abort, a server that kept throttling) leaves
+  // every recipient it did not reach for the next run: the summary counts them
+  if (stopping()) summary.notAttempted += buffer.length + unreached();
   if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
   return summary;
+
+  /** Due recipients past those read so far (read only when a run stops early). */
+  function unreached(): number {
+    let count = 0;
+    while (!exhausted) {
+      const page = record.due(postId, opts.now(), { afterSeq, limit: PAGE, includeInDoubt: opts.includeInDoubt });
+      count += page.length;
+      if (page.length < PAGE) exhausted = true;
+      if (page.length) afterSeq = page[page.length - 1]!.seq;
+    }
+    return count;
+  }
 
   /** How long the next message must wait for the configured rate; it takes its slot. */
   function paceWait(): number {
