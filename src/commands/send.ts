@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Settings } from '../config/load';
 import { deliverPost, type DeliverySummary } from '../deliver/deliver-post';
 import { isMailboxGone } from '../deliver/outcome';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
+import { throttleSettings } from '../deliver/throttle';
 import type { Transport } from '../deliver/transport';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { Subscriber } from '../discover/subscribers';
@@ -38,7 +40,7 @@ export interface SendOptions {
   readonly now?: () => Date;
 }
 
-export type Totals = Omit<DeliverySummary, 'aborted'>;
+export type Totals = Omit<DeliverySummary, 'aborted' | 'throttled'>;
 
 export interface SendResult {
   readonly code: number;
@@ -76,6 +78,8 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([opts.stop, deadline.signal]);
+  // every connection may be waiting to reconnect at the same moment, each listening for the stop
+  setMaxListeners(settings.smtp.connections + 10, stop);
   const problems: Problem[] = [];
   const reports: PostReport[] = [];
   let transport: Transport | undefined;
@@ -100,6 +104,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const renderer = renderThread(settings);
     try {
       for (const post of [...plan.fresh, ...plan.resume]) {
+        if (stop.aborted) break;
         const rendered = await orReport(io, problems, () => renderer.render(post, now()));
         if (!rendered) continue;
         reportProblems(io, rendered.warnings);
@@ -110,7 +115,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     }
     const work = ready.map((r) => r.post);
     const audience = work.length ? await readAudience(settings, record, io, problems) : new Map<string, Subscriber>();
-    transport = work.length ? createSmtpPool(settings.env.smtpUrl, settings.smtp) : undefined;
+    transport = work.length ? createSmtpPool(settings.env.smtpUrl, settings.smtp, stop) : undefined;
     const budget = { remaining: runBudget(settings, record, now()) };
     const progress = createProgress(io, opts.progress);
     const runId = crypto.randomUUID();
@@ -140,6 +145,7 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
         includeInDoubt: opts.resendInDoubt,
         retries: settings.smtp.retries,
         retryDelayMs: settings.smtp.retryDelayMs,
+        throttle: throttleSettings(settings.smtp),
         messagesPerSecond: settings.smtp.messagesPerSecond,
         budget,
         deferral: settings.deferral,
@@ -157,11 +163,15 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
         reportProblems(io, problems.slice(-1));
         break;
       }
+      if (result.throttled) {
+        io.err(`the SMTP server kept asking herald to slow down (${result.throttled}); the rest is left for the next run.`);
+        break;
+      }
     }
     const stoppedBy = opts.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
     const capped = budget.remaining <= 0 && work.some((post) => record.dueCount(post.id, now(), opts.resendInDoubt) > 0);
     if (capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(reports, problems, opts, io, recovered, capped ? 'cap' : stoppedBy);
+    return summarise(reports, problems, opts, io, recovered, capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
   } finally {
     deadline.clear();
     stopCollecting();
@@ -265,7 +275,7 @@ function runDeadline(minutes: number): { signal: AbortSignal; clear: () => void 
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-function summarise(reports: readonly PostReport[], problems: readonly Problem[], opts: SendOptions, io: Output, recoveredInDoubt: number, stoppedBy: SendResult['stoppedBy']): SendResult {
+function summarise(reports: readonly PostReport[], problems: readonly Problem[], opts: SendOptions, io: Output, recoveredInDoubt: number, stoppedBy: SendResult['stoppedBy'], planned: number): SendResult {
   const total: Totals = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   for (const r of reports) {
     for (const k of Object.keys(total) as (keyof Totals)[]) total[k] += r.result[k];
@@ -274,7 +284,10 @@ function summarise(reports: readonly PostReport[], problems: readonly Problem[],
     io.out(JSON.stringify({ posts: reports.map((r) => ({ id: r.id, title: r.title, file: r.file, ...r.result })), total, recoveredInDoubt, stoppedBy, problems: problems.length }, null, 2));
   } else {
     for (const r of reports) io.out(`"${r.title}": ${describeTotals(r.result)}`);
-    io.out(reports.length ? `total: ${describeTotals(total)}` : hasErrors(problems) ? 'nothing was sent (see the problems above).' : 'nothing to send: no new posts.');
+    if (reports.length) io.out(`total: ${describeTotals(total)}`);
+    else if (stoppedBy && planned) io.out(`stopped before sending: ${plural(planned, 'post was', 'posts were')} still to go out.`);
+    else if (hasErrors(problems)) io.out('nothing was sent (see the problems above).');
+    else io.out('nothing to send: no new posts.');
     if (stoppedBy === 'signal') io.out('stopped before the end; run herald send again to finish.');
     if (stoppedBy === 'deadline') io.out('the run deadline was reached; the next run continues.');
   }

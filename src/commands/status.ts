@@ -44,7 +44,7 @@ export function runStatus(settings: Settings, opts: { json: boolean }, io: Outpu
     for (const r of rows) {
       const c = r.counts;
       const numbers = c.sent + c.failed + c.pending + c.deferred + c.in_doubt + c.sending + c.skipped
-        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending + c.sending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}`
+        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
         : '';
       io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${numbers ? `\n${numbers}` : ''}`);
     }

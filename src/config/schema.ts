@@ -19,7 +19,7 @@ export const smtpSchema = z.strictObject({
   messagesPerSecond: z.number().min(0).default(0).describe('upper bound on messages per second; 0 = no limit'),
   maxPerRun: z.int().min(0).default(0).describe('most messages one run hands to SMTP; 0 = no limit'),
   maxPerDay: z.int().min(0).default(0).describe('most messages accepted in any 24 hours; 0 = no limit'),
-  runDeadlineMinutes: z.number().min(0).default(0).describe('a run stops taking recipients after this long; 0 = no deadline'),
+  runDeadlineMinutes: z.number().min(0).default(60).describe('a run stops taking recipients after this long, so an unattended run always ends; 0 = no deadline'),
   retries: z.int().min(0).max(10).default(3).describe('retries within a run for a transient failure'),
   retryDelayMs: z.int().min(0).default(1000).describe('first retry delay, doubled on each retry'),
   connectionTimeoutMs: z.int().min(100).default(15000),

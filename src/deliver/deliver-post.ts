@@ -5,7 +5,9 @@ import { messageBytes } from '../render/message';
 import type { RenderedPost } from '../render/post';
 import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
 import type { Outcome } from './outcome';
+import { onAccepted, onThrottle, pauseLeft, type ThrottleSettings, UNTHROTTLED } from './throttle';
 import type { Transport } from './transport';
+import { sleep } from './wait';
 
 /**
  * What delivery needs from the record. Writes are synchronous: a claim is durable (fsync) when
@@ -19,8 +21,11 @@ export interface DeliveryOptions {
   /** Who is subscribed now (keys): a queued recipient missing here left the list and is skipped. */
   readonly subscribed: ReadonlySet<string>;
   readonly includeInDoubt: boolean;
+  /** Attempts a recipient gets in this run after its first (then it is left pending for the next run). */
   readonly retries: number;
   readonly retryDelayMs: number;
+  /** How a server that throttles the whole session slows the run down (see throttle.ts). */
+  readonly throttle: ThrottleSettings;
   readonly messagesPerSecond: number;
   /** Most messages this post may still hand to SMTP in this run (shared cap per run). */
   readonly budget: { remaining: number };
@@ -41,6 +46,8 @@ export interface DeliverySummary {
   /** Released untouched (connection trouble, stop, abort, cap): the next run picks them up. */
   notAttempted: number;
   aborted?: string;
+  /** The server kept throttling (its last reply): the rest of the run was left for the next one. */
+  throttled?: string;
 }
 
 const PAGE = 500;
@@ -50,14 +57,6 @@ const PAGE = 500;
  * one, so a commit records several outcomes and claims their successors at once.
  */
 const GATHER_MS = 3;
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 
 /**
  * Sends one rendered post to its due recipients. Every claim is committed before its message is
@@ -82,10 +81,12 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   let buffer: DeliveryRow[] = [];
   let afterSeq = -1;
   let exhausted = false;
-  let throttleMs = 0;
+  let throttle = UNTHROTTLED;
+  /** Ends when the current throttle pause does (or at once on stop); one per pause. */
+  let pauseOver: Promise<void> = Promise.resolve();
   let nextSlot = 0;
 
-  const stopping = (): boolean => opts.stop.aborted || summary.aborted !== undefined || opts.budget.remaining <= 0;
+  const stopping = (): boolean => opts.stop.aborted || summary.aborted !== undefined || throttle.gaveUp || opts.budget.remaining <= 0;
 
   const nextRows = (count: number): DeliveryRow[] => {
     const out: DeliveryRow[] = [];
@@ -105,12 +106,12 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     return out;
   };
 
-  const settle = (row: DeliveryRow, outcome: Outcome): void => {
+  const settle = (row: DeliveryRow, outcome: Outcome, episode: number): void => {
     opts.onOutcome?.(row, outcome);
     switch (outcome.kind) {
       case 'accepted':
         summary.sent++;
-        throttleMs = Math.floor(throttleMs / 2);
+        if (throttle.strikes) throttle = onAccepted(throttle, episode);
         settles.push({ postId, key: row.key, state: 'sent', reply: outcome.reply });
         return;
       case 'failed':
@@ -133,7 +134,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
         settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
         return;
       case 'retry': {
-        if (outcome.throttle) throttleMs = Math.min(Math.max(throttleMs * 2, opts.retryDelayMs, 250), 60_000);
+        if (outcome.throttle) slowDown(outcome.reply, episode);
         settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
         const tries = (triesByKey.get(row.key) ?? 0) + 1;
         triesByKey.set(row.key, tries);
@@ -146,7 +147,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
-  const start = async (row: DeliveryRow, messageId: string): Promise<void> => {
+  const start = async (row: DeliveryRow, messageId: string, episode: number): Promise<void> => {
     let outcome: Outcome;
     try {
       // the recipient as recorded with the post's audience, under the Message-ID of their claim
@@ -156,7 +157,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
     }
     try {
-      settle(row, outcome);
+      settle(row, outcome, episode);
     } catch (error) {
       broken ??= { error };
     } finally {
@@ -180,7 +181,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       }
       opts.budget.remaining--;
       inflight++;
-      void start(rows[i]!, claims[i]!.messageId);
+      void start(rows[i]!, claims[i]!.messageId, throttle.episode);
     }
   };
 
@@ -199,7 +200,9 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   for (;;) {
     if (broken) throw broken.error;
     const waitForMore = gathering();
-    const free = stopping() || waitForMore ? 0 : Math.min(transport.capacity - inflight, opts.budget.remaining);
+    // during a throttle pause nobody new is claimed: a claim waiting out a pause would be in doubt if herald died
+    const paused = throttle.pauseUntil !== 0 && pauseLeft(throttle, Date.now()) > 0;
+    const free = stopping() || waitForMore || paused ? 0 : Math.min(transport.capacity - inflight, opts.budget.remaining);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
     const claimedRows: DeliveryRow[] = [];
@@ -220,9 +223,14 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
       continue;
     }
     if (inflight) {
-      await (waitForMore ? Promise.race([settled(), gathered]) : settled());
+      await (waitForMore ? Promise.race([settled(), gathered]) : paused ? Promise.race([settled(), pauseOver]) : settled());
       // let every reply that has already arrived settle first, so one commit records them all
       await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    // wait out the pause only when something may still go out after it
+    if (paused && !stopping() && (retryQueue.length || buffer.length || !exhausted)) {
+      await pauseOver;
       continue;
     }
     if (!rows.length && !settles.length) {
@@ -233,15 +241,38 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   }
   summary.notAttempted += retryQueue.length;
+  // a run that stopped early (signal, deadline, cap, abort, a server that kept throttling) leaves
+  // every recipient it did not reach for the next run: the summary counts them
+  if (stopping()) summary.notAttempted += buffer.length + unreached();
   if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
   return summary;
 
-  /** How long the next message must wait for the configured rate, or for a server that asked to slow down; it takes its slot. */
+  /** Due recipients past those read so far (read only when a run stops early). */
+  function unreached(): number {
+    let count = 0;
+    while (!exhausted) {
+      const page = record.due(postId, opts.now(), { afterSeq, limit: PAGE, includeInDoubt: opts.includeInDoubt });
+      count += page.length;
+      if (page.length < PAGE) exhausted = true;
+      if (page.length) afterSeq = page[page.length - 1]!.seq;
+    }
+    return count;
+  }
+
+  /** How long the next message must wait for the configured rate; it takes its slot. */
   function paceWait(): number {
-    const interval = opts.messagesPerSecond > 0 ? 1000 / opts.messagesPerSecond : 0;
+    if (opts.messagesPerSecond <= 0) return 0;
     const nowMs = Date.now();
-    const wait = Math.max(nextSlot - nowMs, 0, throttleMs);
-    nextSlot = Math.max(nextSlot, nowMs + wait) + interval;
+    const wait = Math.max(nextSlot - nowMs, 0);
+    nextSlot = Math.max(nextSlot, nowMs + wait) + 1000 / opts.messagesPerSecond;
     return wait;
+  }
+
+  /** The server asked the whole session to slow down: pause the run, or give up on it when it keeps asking. */
+  function slowDown(reply: string, episode: number): void {
+    const before = throttle;
+    throttle = onThrottle(throttle, opts.throttle, episode, Date.now());
+    if (throttle.gaveUp) summary.throttled ??= reply;
+    else if (throttle.episode !== before.episode) pauseOver = sleep(pauseLeft(throttle, Date.now()), opts.stop);
   }
 }

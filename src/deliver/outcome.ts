@@ -9,7 +9,11 @@ export type Outcome =
   | { readonly kind: 'failed'; readonly reply: string }
   /** The server asked to try this recipient later (4xx on RCPT TO or after the data). */
   | { readonly kind: 'deferred'; readonly reply: string }
-  /** Definitely not delivered (connection trouble before the data ended, 421): try again. */
+  /**
+   * Definitely not delivered (connection trouble before the data ended, 421, throttling): try
+   * again. `throttle` says the server asked the whole session to slow down (421, or a throttling
+   * reply to MAIL FROM); a recipient throttled alone (454 to RCPT TO) only waits itself.
+   */
   | { readonly kind: 'retry'; readonly reply: string; readonly throttle: boolean }
   /** The data was sent and no reply came: it may have been delivered. */
   | { readonly kind: 'in_doubt'; readonly reply: string }
@@ -25,6 +29,38 @@ export interface SmtpErrorLike {
 }
 
 const THROTTLE_TEXT = /throttl|rate|too many|slow down|try again later/i;
+const AUTH_CODES = new Set([530, 534, 535, 538]);
+
+interface Reply {
+  readonly code: number;
+  readonly command: string;
+  readonly text: string;
+  readonly err: SmtpErrorLike;
+  readonly dataEnded: boolean;
+}
+
+/**
+ * The reply table, first match wins; the README's "SMTP replies" table says the same in words.
+ * `throttle` on a retry means "slow the whole run down"; see throttle.ts.
+ */
+const RULES: readonly { readonly when: (r: Reply) => boolean; readonly then: (r: Reply) => Outcome }[] = [
+  // authentication refused: our settings are wrong
+  { when: (r) => r.err.code === 'EAUTH' || AUTH_CODES.has(r.code), then: (r) => ({ kind: 'abort', reply: r.text }) },
+  // the sender refused for good: our settings are wrong
+  { when: (r) => r.command === 'MAIL FROM' && r.code >= 500, then: (r) => ({ kind: 'abort', reply: r.text }) },
+  // MAIL FROM not taken now: no recipient was named yet, so the session itself is held back
+  { when: (r) => r.command === 'MAIL FROM', then: (r) => ({ kind: 'retry', reply: r.text, throttle: r.code === 421 || r.code === 454 || THROTTLE_TEXT.test(r.text) }) },
+  // the server is closing the session, whatever the stage
+  { when: (r) => r.code === 421, then: (r) => ({ kind: 'retry', reply: r.text, throttle: true }) },
+  // this recipient or message throttled (Amazon SES): only it waits and tries again
+  { when: (r) => r.code === 454, then: (r) => ({ kind: 'retry', reply: r.text, throttle: false }) },
+  { when: (r) => r.code >= 500, then: (r) => ({ kind: 'failed', reply: r.text }) },
+  { when: (r) => r.code >= 400, then: (r) => ({ kind: 'deferred', reply: r.text }) },
+  { when: (r) => r.err.code === 'EENVELOPE' || r.err.code === 'EMESSAGE', then: (r) => ({ kind: 'failed', reply: r.text }) },
+  // no reply at all (a timeout, a dropped connection): after the final dot it may have arrived
+  { when: (r) => r.dataEnded, then: (r) => ({ kind: 'in_doubt', reply: r.text }) },
+  { when: () => true, then: (r) => ({ kind: 'retry', reply: r.text, throttle: false }) },
+];
 
 /**
  * Pure: maps a nodemailer SMTP error to an outcome. `dataEnded` says whether the whole message
@@ -32,19 +68,8 @@ const THROTTLE_TEXT = /throttl|rate|too many|slow down|try again later/i;
  * the server might have the message.
  */
 export function classifySmtpError(err: SmtpErrorLike, dataEnded: boolean): Outcome {
-  const code = err.responseCode ?? 0;
-  const reply = describe(err);
-  if (err.code === 'EAUTH' || code === 530 || code === 534 || code === 535 || code === 538) return { kind: 'abort', reply };
-  if (err.command === 'MAIL FROM') {
-    if (code >= 500) return { kind: 'abort', reply };
-    return { kind: 'retry', reply, throttle: code === 421 || code === 454 || THROTTLE_TEXT.test(reply) };
-  }
-  if (code === 421 || code === 454) return { kind: 'retry', reply, throttle: true };
-  if (code >= 500) return { kind: 'failed', reply };
-  if (code >= 400) return { kind: 'deferred', reply };
-  if (err.code === 'EENVELOPE' || err.code === 'EMESSAGE') return { kind: 'failed', reply };
-  // no reply at all: a timeout or a dropped connection
-  return dataEnded ? { kind: 'in_doubt', reply } : { kind: 'retry', reply, throttle: false };
+  const reply: Reply = { code: err.responseCode ?? 0, command: err.command ?? '', text: describe(err), err, dataEnded };
+  return RULES.find((rule) => rule.when(reply))!.then(reply);
 }
 
 function describe(err: SmtpErrorLike): string {

@@ -6,6 +6,7 @@ import { type OutgoingMessage, messageBytes } from '../render/message';
 import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
 import { encodeMessageData } from './smtp-data';
 import type { Transport } from './transport';
+import { sleep } from './wait';
 
 /**
  * A pool of nodemailer SMTP connections, each carrying one message at a time.
@@ -57,7 +58,6 @@ interface Job {
   readonly resolve: (outcome: Outcome) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class SmtpPool implements Transport {
   readonly capacity: number;
@@ -72,6 +72,8 @@ export class SmtpPool implements Transport {
   constructor(
     private readonly target: SmtpTarget,
     private readonly settings: SmtpSettings,
+    /** The run's stop: no new connection is opened, and no reconnect waited for, once it aborts. */
+    private readonly stop?: AbortSignal,
   ) {
     this.capacity = settings.connections;
   }
@@ -123,7 +125,8 @@ export class SmtpPool implements Transport {
       session = await this.connectWithRetry();
     } catch (err) {
       this.opening--;
-      job.resolve(connectFailure(err));
+      // stopping is not a connection failure: the message was certainly not sent
+      job.resolve(this.stop?.aborted ? { kind: 'retry', reply: 'herald is stopping', throttle: false } : connectFailure(err));
       this.pump();
       return;
     }
@@ -181,7 +184,8 @@ export class SmtpPool implements Transport {
     session.conn.send(envelope, source as unknown as Readable, (err, info) => {
       if (err) {
         const outcome = classifySmtpError(err as SmtpErrorLike, dataEnded);
-        if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || outcome.kind === 'retry') session.broken = true;
+        // a recipient throttled alone (454 to RCPT TO) leaves the session usable
+        if (!(err as SmtpErrorLike).responseCode || outcome.kind === 'in_doubt' || (outcome.kind === 'retry' && outcome.throttle)) session.broken = true;
         done(outcome);
         return;
       }
@@ -223,8 +227,8 @@ export class SmtpPool implements Transport {
   private async connectWithRetry(): Promise<Session> {
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.settings.retries; attempt++) {
-      if (attempt > 0) await sleep(this.settings.retryDelayMs * 2 ** (attempt - 1));
-      if (this.closed) break;
+      if (attempt > 0) await sleep(this.settings.retryDelayMs * 2 ** (attempt - 1), this.stop);
+      if (this.closed || this.stop?.aborted) break;
       try {
         return await this.connect();
       } catch (err) {
@@ -363,11 +367,11 @@ function connectFailure(err: unknown): Outcome {
   };
 }
 
-export function createSmtpPool(url: string | undefined, settings: SmtpSettings): SmtpPool {
+export function createSmtpPool(url: string | undefined, settings: SmtpSettings, stop?: AbortSignal): SmtpPool {
   if (!url) {
     throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set', {
       hint: 'Set it to your SMTP server, e.g. HERALD_SMTP_URL=smtps://user:password@smtp.example.com:465 (or use --dry-run).',
     });
   }
-  return new SmtpPool(parseSmtpUrl(url), settings);
+  return new SmtpPool(parseSmtpUrl(url), settings, stop);
 }
