@@ -11,6 +11,7 @@ import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { type RenderedPost, renderThread } from '../render/post';
 import { RunLock } from '../record/lock';
+import { prepareStateDir } from '../record/state-dir';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
@@ -72,6 +73,7 @@ export async function runSend(settings: Settings, opts: SendOptions, io: Output)
 async function realSend(settings: Settings, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
   const sender = resolveSender(settings, { requireSecret: true });
   const sign = signerFor(settings);
+  prepareStateDir(settings);
   const lock = RunLock.acquire(settings.stateDir, { waitMs: opts.waitMs, command: 'send' });
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);

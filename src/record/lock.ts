@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
+import { makeDir } from '../make-dir';
 
 /**
  * One sender at a time per newsletter, across processes. The lock is an exclusive SQLite
@@ -23,17 +24,35 @@ export class RunLock {
   ) {}
 
   static acquire(stateDir: string, opts: { waitMs: number; command: string }): RunLock {
-    fs.mkdirSync(stateDir, { recursive: true });
+    makeDir(stateDir);
     const file = path.join(stateDir, 'herald.lock');
     const infoFile = `${file}.json`;
-    const db = new Database(file);
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.waitMs))}`);
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.waitMs))}`);
+    } catch (err) {
+      throw new HeraldError(ErrorCode.ERECORD, `cannot open the run lock: ${(err as Error).message}`, {
+        location: { file },
+        hint: 'Check that the state folder is writable and its disk has room.',
+        cause: err,
+      });
+    }
     const started = Date.now();
     for (;;) {
       try {
         db.exec('BEGIN EXCLUSIVE');
         break;
       } catch (err) {
+        // only "busy" means another run holds it; a full disk or an unwritable folder stays so
+        if (!isBusy(err)) {
+          db.close();
+          throw new HeraldError(ErrorCode.ERECORD, `cannot take the run lock: ${(err as Error).message}`, {
+            location: { file },
+            hint: 'Check that the state folder is writable and its disk has room.',
+            cause: err,
+          });
+        }
         const holder = readHolder(infoFile);
         // no holder on record: two runs starting together touched the file at the same moment, or
         // the winner has not written its name yet; try again shortly rather than both giving up
@@ -50,8 +69,17 @@ export class RunLock {
       }
     }
     const info = { pid: process.pid, host: os.hostname(), command: opts.command, since: new Date().toISOString() };
-    fs.writeFileSync(infoFile, `${JSON.stringify(info)}\n`);
-    return new RunLock(db, infoFile);
+    const lock = new RunLock(db, infoFile);
+    try {
+      fs.writeFileSync(infoFile, `${JSON.stringify(info)}\n`);
+    } catch (err) {
+      lock.release();
+      throw new HeraldError(ErrorCode.ERECORD, `cannot write ${infoFile}: ${(err as Error).message}`, {
+        hint: 'Check that the state folder is writable and its disk has room.',
+        cause: err,
+      });
+    }
+    return lock;
   }
 
   release(): void {
@@ -63,6 +91,10 @@ export class RunLock {
       this.db.close();
     }
   }
+}
+
+function isBusy(err: unknown): boolean {
+  return /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? ''));
 }
 
 function readHolder(infoFile: string): string | undefined {
