@@ -30,6 +30,8 @@ export function withListLock<T>(subscribersDir: string, fn: () => T, waitMs = DE
     db.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     db.close();
+    // only "busy" is another writer; a full disk or a read-only folder is reported as what it is
+    if (!/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? ''))) throw err;
     throw new HeraldError(ErrorCode.ELOCKED, 'another herald is changing the subscriber list right now', {
       location: { file },
       hint: 'Try again in a moment.',
