@@ -75,7 +75,12 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
   const sender = resolveSender(settings, { requireSecret: true });
   const sign = signerFor(settings);
   prepareStateDir(settings);
-  const lock = RunLock.acquire(settings.stateDir, { waitMs: opts.waitMs, command: 'send' });
+  const lock = await RunLock.acquire(settings.stateDir, {
+    waitMs: opts.waitMs,
+    command: 'send',
+    stop: opts.stop,
+    onWait: (holder) => io.err(`waiting up to ${Math.round(opts.waitMs / 1000)} s for another herald to finish (${holder})`),
+  });
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([opts.stop, deadline.signal]);

@@ -12,9 +12,20 @@ import { makeDir } from '../make-dir';
  */
 /** How long a run keeps trying while the lock is taken but nobody is recorded as holding it. */
 const SETTLE_MS = 2000;
+/** How often a run that was asked to wait tries the lock again. */
+const POLL_MS = 100;
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Waits, or less when `stop` aborts: a run waiting for the lock still hears SIGTERM. */
+function pause(ms: number, stop?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 export class RunLock {
@@ -23,14 +34,19 @@ export class RunLock {
     private readonly infoFile: string,
   ) {}
 
-  static acquire(stateDir: string, opts: { waitMs: number; command: string }): RunLock {
+  /**
+   * Takes the lock, waiting up to `waitMs` for another run to finish. The waiting is done with
+   * timers rather than SQLite's busy timeout, which would block the process: a signal while
+   * waiting ends the wait at once.
+   */
+  static async acquire(stateDir: string, opts: { waitMs: number; command: string; stop?: AbortSignal; onWait?: (holder: string) => void }): Promise<RunLock> {
     makeDir(stateDir);
     const file = path.join(stateDir, 'herald.lock');
     const infoFile = `${file}.json`;
     let db: Database.Database;
     try {
       db = new Database(file);
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.waitMs))}`);
+      db.pragma('busy_timeout = 0');
     } catch (err) {
       throw new HeraldError(ErrorCode.ERECORD, `cannot open the run lock: ${(err as Error).message}`, {
         location: { file },
@@ -39,6 +55,7 @@ export class RunLock {
       });
     }
     const started = Date.now();
+    let announced = false;
     for (;;) {
       try {
         db.exec('BEGIN EXCLUSIVE');
@@ -54,16 +71,23 @@ export class RunLock {
           });
         }
         const holder = readHolder(infoFile);
+        const elapsed = Date.now() - started;
         // no holder on record: two runs starting together touched the file at the same moment, or
         // the winner has not written its name yet; try again shortly rather than both giving up
-        if (!holder && Date.now() - started < SETTLE_MS) {
-          sleepSync(10 + Math.random() * 40);
+        const settling = !holder && elapsed < SETTLE_MS;
+        if ((settling || elapsed < opts.waitMs) && !opts.stop?.aborted) {
+          if (holder && !announced) {
+            announced = true;
+            opts.onWait?.(holder);
+          }
+          await pause(settling ? 10 + Math.random() * 40 : POLL_MS, opts.stop);
           continue;
         }
         db.close();
-        throw new HeraldError(ErrorCode.ELOCKED, `another herald is already running here${holder ? ` (${holder})` : ''}`, {
+        const stopped = opts.stop?.aborted;
+        throw new HeraldError(ErrorCode.ELOCKED, `${stopped ? 'stopped while waiting: ' : ''}another herald is already running here${holder ? ` (${holder})` : ''}`, {
           location: { file },
-          hint: 'It will finish on its own; run again later. Two runs never send at the same time.',
+          hint: stopped ? 'Nothing was sent by this run.' : 'It will finish on its own; run again later. Two runs never send at the same time.',
           cause: err,
         });
       }

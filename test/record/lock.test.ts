@@ -9,8 +9,8 @@ const LOCK_MODULE = path.resolve(__dirname, '../../dist/record/lock.js');
 function tryLock(stateDir: string): Promise<string> {
   const script = `
     const { RunLock } = require(${JSON.stringify(LOCK_MODULE)});
-    try { const lock = RunLock.acquire(${JSON.stringify(stateDir)}, { waitMs: 0, command: 'send' }); setTimeout(() => { lock.release(); console.log('got'); }, 200); }
-    catch { console.log('busy'); }`;
+    RunLock.acquire(${JSON.stringify(stateDir)}, { waitMs: 0, command: 'send' })
+      .then((lock) => setTimeout(() => { lock.release(); console.log('got'); }, 200), () => console.log('busy'));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
