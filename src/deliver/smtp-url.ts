@@ -107,6 +107,7 @@ interface ConnectError {
   readonly code?: string;
   readonly originalCode?: string;
   readonly command?: string;
+  readonly response?: string;
   readonly message?: string;
 }
 
@@ -120,7 +121,7 @@ const CERTIFICATE_CODES = /^(UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED
 export function tlsFailure(err: ConnectError): { readonly message: string; readonly hint: string } | undefined {
   if (err.code === 'ENOTLS' || (err.code === 'ETLS' && err.command === 'STARTTLS' && !/initiating TLS/.test(err.message ?? ''))) {
     return {
-      message: 'the SMTP server does not offer STARTTLS, and herald does not send a password without TLS',
+      message: `the SMTP server does not offer STARTTLS, and herald does not send a password without TLS${err.response ? ` (STARTTLS got: ${err.response.trim()})` : ''}`,
       hint: 'Use smtps:// (port 465) or a server with STARTTLS; for a relay you trust without TLS (e.g. on localhost), add ?tls=off to HERALD_SMTP_URL.',
     };
   }
