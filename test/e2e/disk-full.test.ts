@@ -26,7 +26,12 @@ function unmount(dir: string): void {
   try {
     execFileSync('umount', [dir], { stdio: 'pipe' });
   } catch {
-    // not mounted
+    try {
+      // still busy (a failed test left a process in it): detach it now, freed when it lets go
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+    } catch {
+      // not mounted
+    }
   }
 }
 
