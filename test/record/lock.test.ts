@@ -5,19 +5,41 @@ import path from 'node:path';
 
 const LOCK_MODULE = path.resolve(__dirname, '../../dist/record/lock.js');
 
-/** One process trying the run lock with no wait; prints "got" or "busy". */
-function tryLock(stateDir: string): Promise<string> {
+/**
+ * A process trying the run lock with no wait; prints "got" or "busy". The winner holds the lock
+ * until its stdin closes, so the other one always meets it, however late it starts.
+ */
+function startLock(stateDir: string): { said: Promise<string>; done: () => Promise<void> } {
   const script = `
     const { RunLock } = require(${JSON.stringify(LOCK_MODULE)});
-    RunLock.acquire(${JSON.stringify(stateDir)}, { waitMs: 0, command: 'send' })
-      .then((lock) => setTimeout(() => { lock.release(); console.log('got'); }, 200), () => console.log('busy'));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    RunLock.acquire(${JSON.stringify(stateDir)}, { waitMs: 0, command: 'send' }).then(
+      (lock) => { console.log('got'); process.stdin.on('end', () => lock.release()).resume(); },
+      () => console.log('busy'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const said = new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
     child.on('error', reject);
-    child.on('exit', () => resolve(out.trim()));
+    void exited.then(() => resolve(out.trim()));
   });
+  return {
+    said,
+    done: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
+}
+
+async function tryTwoAtOnce(stateDir: string): Promise<string[]> {
+  const runs = [startLock(stateDir), startLock(stateDir)];
+  const results = await Promise.all(runs.map((r) => r.said));
+  await Promise.all(runs.map((r) => r.done()));
+  return results.sort();
 }
 
 describe('the run lock', () => {
@@ -28,7 +50,7 @@ describe('the run lock', () => {
   test('two runs starting at the same moment: exactly one gets the lock, every time', async () => {
     for (let round = 0; round < 12; round++) {
       const stateDir = path.join(dir, `state-${round}`);
-      const results = (await Promise.all([tryLock(stateDir), tryLock(stateDir)])).sort();
+      const results = await tryTwoAtOnce(stateDir);
       expect(results).toEqual(['busy', 'got']);
     }
   });
