@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { threadId } from 'node:worker_threads';
+import { makeDir } from './make-dir';
 
 /**
  * V8's code cache for the JavaScript herald loads, kept on disk between runs, as Node 22 does with
@@ -173,7 +174,7 @@ function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
       'herald',
     );
     const dir = configured ? base : path.join(base, `code-${process.version}-${process.arch}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDir(dir, 0o700);
     const stat = fs.statSync(dir);
     if (process.platform !== 'win32' && (stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0)) return undefined;
     fs.accessSync(dir, fs.constants.W_OK);

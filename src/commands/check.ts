@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Settings } from '../config/load';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
+import { tlsFailure } from '../deliver/smtp-url';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
 import { readTemplate, renderThread } from '../render/post';
@@ -52,11 +53,12 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
       problems.push(warning(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so the SMTP connection was not checked', undefined, 'Set it, or pass --no-smtp.'));
     } else {
       try {
-        await createSmtpPool(settings.env.smtpUrl, settings.smtp).verify();
-        smtp = `connected to ${redactSmtpUrl(settings.env.smtpUrl)}`;
+        const tls = await createSmtpPool(settings.env.smtpUrl, settings.smtp).verify();
+        smtp = `connected to ${redactSmtpUrl(settings.env.smtpUrl)}, ${tls}`;
       } catch (err) {
         const e = err as { message?: string; response?: string };
-        problems.push(problem(ErrorCode.ESMTP, `cannot use the SMTP server ${redactSmtpUrl(settings.env.smtpUrl)}: ${e.response ?? e.message}`));
+        const tls = tlsFailure(err as { code?: string });
+        problems.push(problem(ErrorCode.ESMTP, `cannot use the SMTP server ${redactSmtpUrl(settings.env.smtpUrl)}: ${tls?.message ?? e.response ?? e.message}`, undefined, tls?.hint));
       }
     }
   }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ErrorCode, HeraldError } from '../errors';
+import { makeDir } from '../make-dir';
 import type { Sender } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
 import { messageBytes, type Recipient } from '../render/message';
@@ -22,7 +24,14 @@ export interface PreviewFiles {
 export async function writePreview(previewDir: string, rendered: RenderedPost, sender: Sender, recipient: Recipient): Promise<PreviewFiles> {
   const dir = path.join(previewDir, safeName(rendered.post.id));
   if (path.dirname(dir) !== path.resolve(previewDir)) throw new Error(`preview folder for "${rendered.post.id}" would leave ${previewDir}`);
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    makeDir(dir);
+  } catch (err) {
+    throw new HeraldError(ErrorCode.ECONFIG, `cannot create the preview folder ${dir}: ${(err as Error).message}`, {
+      hint: 'Set previewDir (or stateDir, whose preview/ folder is the default) in herald.config.json to a folder herald can create and write.',
+      cause: err,
+    });
+  }
   const message = personalise(compileMessage(rendered, sender, new Date()), recipient);
   const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: unsubscribeLinks(sender, recipient).visible });
   const html = path.join(dir, 'email.html');

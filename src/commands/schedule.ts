@@ -1,5 +1,6 @@
 import type { Settings } from '../config/load';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../errors';
+import { prepareStateDir } from '../record/state-dir';
 import { ExitCode, type Output } from './io';
 import { logLine } from './progress';
 import { runSend, type SendResult } from './send';
@@ -22,6 +23,8 @@ export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<nu
   const first = opts.loadSettings();
   const { cron, timezone } = first.schedule;
   validateSchedule(cron, timezone, first.configPath);
+  // a state folder that cannot be made is reported once at start, not once a tick forever
+  prepareStateDir(first);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeCron = require('node-cron') as typeof import('node-cron');
   let running: Promise<void> | undefined;

@@ -12,7 +12,9 @@ import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
 import { type RenderedPost, renderThread } from '../render/post';
+import { diskError } from '../record/disk-error';
 import { RunLock } from '../record/lock';
+import { prepareStateDir } from '../record/state-dir';
 import { type FileStamp, SendRecord } from '../record/sqlite';
 import { describeFirstRun, dryRun } from './dry-run';
 import { readPosts, readSubscribers, readSubscribersApart, recordView } from './inputs';
@@ -74,7 +76,13 @@ export async function runSend(settings: Settings, opts: SendOptions, io: Output)
 async function realSend(settings: Settings, opts: SendOptions, io: Output, now: () => Date): Promise<SendResult> {
   const sender = resolveSender(settings, { requireSecret: true });
   const sign = signerFor(settings);
-  const lock = RunLock.acquire(settings.stateDir, { waitMs: opts.waitMs, command: 'send' });
+  prepareStateDir(settings);
+  const lock = await RunLock.acquire(settings.stateDir, {
+    waitMs: opts.waitMs,
+    command: 'send',
+    stop: opts.stop,
+    onWait: (holder) => io.err(`waiting up to ${Math.round(opts.waitMs / 1000)} s for another herald to finish (${holder})`),
+  });
   const record = SendRecord.open(settings.stateDir, { readonly: false })!;
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([opts.stop, deadline.signal]);
@@ -172,6 +180,8 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
     const capped = budget.remaining <= 0 && work.some((post) => record.dueCount(post.id, now(), opts.resendInDoubt) > 0);
     if (capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
     return summarise(reports, problems, opts, io, recovered, capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
+  } catch (err) {
+    throw diskError(err, record.file, 'the record', 'The run stopped there and sends nothing more. Free some space, then run herald send again: it goes on where this run stopped, and reports in doubt the few recipients whose message was in flight.');
   } finally {
     deadline.clear();
     stopCollecting();
@@ -252,8 +262,12 @@ function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience:
   const gone = record.failures().filter((f) => isMailboxGone(f.reply));
   if (!gone.length) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { addSuppressions } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
-  addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
+  const { addSuppressions, suppressionPath } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
+  try {
+    addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
+  } catch (err) {
+    throw diskError(err, suppressionPath(settings.subscribersDir), 'the suppression list', 'The file is as it was before. The record keeps these bounces: free some space, then run herald send again to add them.');
+  }
   for (const f of gone) audience.delete(f.email.toLowerCase());
 }
 

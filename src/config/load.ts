@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseSmtpUrl } from '../deliver/smtp-url';
 import { ErrorCode, HeraldError } from '../errors';
 import { type ConfigFile, validateConfig } from './schema';
 
@@ -82,7 +83,8 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
       hint: 'For example HERALD_PUBLIC_URL=https://news.example.com/unsubscribe',
     });
   }
-  if (env.smtpUrl) checkSmtpUrl(env.smtpUrl);
+  // checked now, so a wrong URL is a settings error for every command, before anything is read
+  if (env.smtpUrl) parseSmtpUrl(env.smtpUrl);
   return {
     ...config,
     unsubscribe: { ...config.unsubscribe, url: unsubscribeUrl },
@@ -96,20 +98,6 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
     previewDir: config.previewDir ? path.resolve(root, config.previewDir) : path.join(stateDir, 'preview'),
     env,
   };
-}
-
-function checkSmtpUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not a valid URL', {
-      hint: 'Use smtp://user:password@host:587 or smtps://user:password@host:465 (the password URL-encoded).',
-    });
-  }
-  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
-    throw new HeraldError(ErrorCode.ECONFIG, `HERALD_SMTP_URL must start with smtp:// or smtps://, not ${parsed.protocol}//`);
-  }
 }
 
 function parseJson(text: string, file: string): unknown {

@@ -5,45 +5,11 @@ import { ErrorCode, HeraldError } from '../errors';
 import { type OutgoingMessage, messageBytes } from '../render/message';
 import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
 import { encodeMessageData } from './smtp-data';
+import { type SmtpTarget, describeTls, parseSmtpUrl, tlsFailure, tlsOptions } from './smtp-url';
 import type { Transport } from './transport';
 import { sleep } from './wait';
 
-/**
- * A pool of nodemailer SMTP connections, each carrying one message at a time.
- *
- * herald drives nodemailer's SMTPConnection itself instead of the pooled transport because the
- * pooled transport re-queues a message whose connection closed mid-send, which duplicates it when
- * the server had already accepted it. Here nothing is ever re-sent by the transport: each message
- * gets exactly one attempt and an outcome saying how far it got, and the record decides.
- */
-export interface SmtpTarget {
-  readonly host: string;
-  readonly port?: number;
-  readonly secure: boolean;
-  readonly auth?: { readonly user: string; readonly pass: string };
-}
-
-export function parseSmtpUrl(url: string): SmtpTarget {
-  const parsed = new URL(url);
-  const user = decodeURIComponent(parsed.username);
-  return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port: parsed.port ? Number(parsed.port) : undefined,
-    secure: parsed.protocol === 'smtps:',
-    auth: user ? { user, pass: decodeURIComponent(parsed.password) } : undefined,
-  };
-}
-
-/** The SMTP URL without its password, for messages. */
-export function redactSmtpUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+export { type SmtpTarget, parseSmtpUrl, redactSmtpUrl } from './smtp-url';
 
 interface Session {
   readonly conn: SMTPConnection;
@@ -59,6 +25,14 @@ interface Job {
 }
 
 
+/**
+ * A pool of nodemailer SMTP connections, each carrying one message at a time.
+ *
+ * herald drives nodemailer's SMTPConnection itself instead of the pooled transport because the
+ * pooled transport re-queues a message whose connection closed mid-send, which duplicates it when
+ * the server had already accepted it. Here nothing is ever re-sent by the transport: each message
+ * gets exactly one attempt and an outcome saying how far it got, and the record decides.
+ */
 export class SmtpPool implements Transport {
   readonly capacity: number;
   private readonly idle: Session[] = [];
@@ -85,14 +59,16 @@ export class SmtpPool implements Transport {
     });
   }
 
-  /** Connects, authenticates and says goodbye: proves the settings work without sending. */
-  async verify(): Promise<void> {
+  /** Connects, authenticates and says goodbye: proves the settings work without sending. Returns how TLS was used. */
+  async verify(): Promise<string> {
     const session = await this.connect();
+    const tls = describeTls(this.target.tls, session.conn.secure);
     await new Promise<void>((resolve) => {
       session.conn.once('end', () => resolve());
       session.conn.quit();
       setTimeout(resolve, 2000).unref();
     });
+    return tls;
   }
 
   async close(): Promise<void> {
@@ -233,7 +209,8 @@ export class SmtpPool implements Transport {
         return await this.connect();
       } catch (err) {
         lastError = err;
-        if ((err as SmtpErrorLike).code === 'EAUTH' || (err as SmtpErrorLike).responseCode === 535) break;
+        // settings that are wrong now will be wrong on the next attempt too
+        if ((err as SmtpErrorLike).code === 'EAUTH' || (err as SmtpErrorLike).responseCode === 535 || tlsFailure(err as SmtpErrorLike)) break;
       }
     }
     throw lastError ?? new Error('the pool was closed');
@@ -245,7 +222,7 @@ export class SmtpPool implements Transport {
     const conn = new Connection({
       host: this.target.host,
       port: this.target.port,
-      secure: this.target.secure,
+      ...tlsOptions(this.target.tls),
       connectionTimeout: this.settings.connectionTimeoutMs,
       greetingTimeout: this.settings.greetingTimeoutMs,
       socketTimeout: this.settings.socketTimeoutMs,
@@ -273,6 +250,11 @@ export class SmtpPool implements Transport {
         if (!this.target.auth) {
           settled = true;
           return resolve(session);
+        }
+        // nodemailer's requireTLS already refuses a server without STARTTLS; this makes sure no
+        // change of its behaviour can ever put the password on a plain connection
+        if (this.target.tls !== 'off' && !conn.secure) {
+          return fail(Object.assign(new Error('the connection is not encrypted'), { code: 'ENOTLS' }));
         }
         conn.login({ user: this.target.auth.user, pass: this.target.auth.pass }, (loginErr) => {
           if (loginErr) return fail(loginErr);
@@ -359,6 +341,8 @@ function pieces(message: OutgoingMessage): readonly Buffer[] {
 
 function connectFailure(err: unknown): Outcome {
   const e = err as SmtpErrorLike;
+  const tls = tlsFailure(e);
+  if (tls) return { kind: 'abort', reply: `${tls.message}. ${tls.hint}` };
   const auth = e.code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 530;
   const detail = e.response ?? `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}`;
   return {

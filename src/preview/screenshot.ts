@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Route } from 'playwright-core';
+import { makeDir } from '../make-dir';
 
 /** Where herald looks for a Chromium, in order; HERALD_CHROMIUM first. */
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'] as const;
@@ -85,7 +86,7 @@ export async function screenshotEmail(htmlFile: string, outDir: string, opts: Sc
   const prefix = opts.prefix ?? 'email';
   const timeout = opts.timeoutMs ?? 30_000;
   const url = pathToFileURL(path.resolve(htmlFile)).href;
-  fs.mkdirSync(outDir, { recursive: true });
+  makeDir(outDir);
 
   const browser: Browser = await playwright.chromium.launch({ executablePath, args: [...CHROMIUM_ARGS], timeout, chromiumSandbox: false });
   try {

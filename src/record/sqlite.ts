@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
+import { makeDir } from '../make-dir';
 import type { SecretUse } from '../unsubscribe/continuity';
 
 /**
@@ -144,7 +145,7 @@ export class SendRecord {
     const file = path.join(stateDir, RECORD_FILE);
     if (opts.readonly && !fs.existsSync(file)) return undefined;
     try {
-      if (!opts.readonly) fs.mkdirSync(stateDir, { recursive: true });
+      if (!opts.readonly) makeDir(stateDir);
       const db = new Database(file, { readonly: opts.readonly, fileMustExist: opts.readonly });
       db.pragma('busy_timeout = 10000');
       // the send loop walks the record in order: a small page cache serves it as well as

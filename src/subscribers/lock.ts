@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
+import { makeDir } from '../make-dir';
 
 /**
  * One writer at a time for the files in subscribers/, across processes: `herald serve` records an
@@ -22,7 +22,7 @@ const held = new Set<string>();
 export function withListLock<T>(subscribersDir: string, fn: () => T, waitMs = DEFAULT_WAIT_MS): T {
   const dir = path.resolve(subscribersDir);
   if (held.has(dir)) return fn();
-  fs.mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const file = path.join(dir, LIST_LOCK_FILE);
   const db = new Database(file);
   try {
@@ -30,6 +30,8 @@ export function withListLock<T>(subscribersDir: string, fn: () => T, waitMs = DE
     db.exec('BEGIN EXCLUSIVE');
   } catch (err) {
     db.close();
+    // only "busy" is another writer; a full disk or a read-only folder is reported as what it is
+    if (!/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? ''))) throw err;
     throw new HeraldError(ErrorCode.ELOCKED, 'another herald is changing the subscriber list right now', {
       location: { file },
       hint: 'Try again in a moment.',

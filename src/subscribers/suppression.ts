@@ -5,6 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { checkAddress } from '../discover/address';
 import { SUPPRESSION_FILE } from '../discover/subscribers';
 import { ErrorCode, HeraldError } from '../errors';
+import { makeDir } from '../make-dir';
 import { withListLock } from './lock';
 
 /**
@@ -131,7 +132,7 @@ export function csvCell(value: string): string {
 
 /** Write to a temp file, fsync it, rename over the target, fsync the folder. */
 export function writeFileAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDir(path.dirname(file));
   // the name never ends in .csv, so discovery cannot read a half-written temp file
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
   let mode: number | undefined;

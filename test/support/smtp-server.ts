@@ -41,6 +41,8 @@ export interface FaultPlan {
   smtputf8?: boolean;
   /** Speak TLS from the first byte (smtps), with smtp-server's bundled certificate: clients must not verify it. */
   secure?: boolean;
+  /** Offer STARTTLS with this key and certificate (e.g. from test/support/tls.ts); without it STARTTLS is never offered. */
+  starttls?: { key: string; cert: string };
   /** Delay in ms before every reply to DATA (to simulate a slow server) */
   dataDelayMs?: number;
 }
@@ -52,6 +54,7 @@ export interface TestSmtpServer {
   readonly droppedAfterData: { envelopeTo: readonly string[]; raw: Buffer }[]; // data fully received but answered with drop/stall
   readonly connectionsOpened: number; // total connections accepted so far
   readonly maxConcurrentConnections: number; // high-water mark of simultaneous connections
+  readonly auths: readonly { user: string; secure: boolean }[]; // every AUTH the server received, and whether TLS protected it
   /** resolves when at least n messages were accepted; rejects after timeoutMs (default 20000) with a message saying how many arrived */
   waitForMessages(n: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   /** messages accepted for this recipient (case-insensitive) */
@@ -98,9 +101,11 @@ function socketKey(address: string | undefined, port: number | undefined): strin
   return `${address ?? ''}:${port ?? ''}`.replace(/^::ffff:/, '');
 }
 
-function buildUrl(port: number, auth: FaultPlan['auth']): string {
+/** A login without TLS needs herald's explicit opt-out, tls=off. */
+function buildUrl(port: number, plan: FaultPlan): string {
+  const auth = plan.auth;
   const credentials = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '';
-  return `smtp://${credentials}${HOST}:${port}`;
+  return `smtp://${credentials}${HOST}:${port}${auth && !plan.starttls ? '?tls=off' : ''}`;
 }
 
 function readStream(stream: SMTPServerDataStream): Promise<Buffer> {
@@ -155,6 +160,7 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
   const droppedAfterData: { envelopeTo: readonly string[]; raw: Buffer }[] = [];
   const sockets = new SocketTracker();
   const waiters = new Set<Waiter>();
+  const auths: { user: string; secure: boolean }[] = [];
   let mailFromCount = 0;
   let rcptCount = 0;
   let dataCount = 0;
@@ -171,9 +177,10 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
 
   function onAuth(
     auth: SMTPServerAuthentication,
-    _session: SMTPServerSession,
+    session: SMTPServerSession,
     callback: (err: Error | null | undefined, response?: { user: string }) => void,
   ): void {
+    auths.push({ user: auth.username ?? '', secure: Boolean(session.secure) });
     const expected = plan.auth;
     if (expected && auth.username === expected.user && auth.password === expected.pass) {
       callback(null, { user: auth.username });
@@ -258,8 +265,9 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
   const smtp = new SMTPServer({
     logger: false,
     secure: Boolean(plan.secure),
-    // The bundled certificate has expired, so clients must never be offered STARTTLS.
-    disabledCommands: ['STARTTLS'],
+    // The bundled certificate has expired, so STARTTLS is only offered with a certificate of the test's own.
+    disabledCommands: plan.starttls ? [] : ['STARTTLS'],
+    ...(plan.starttls ?? {}),
     authOptional: !plan.auth,
     allowInsecureAuth: Boolean(plan.auth),
     authMethods: ['PLAIN', 'LOGIN'],
@@ -326,7 +334,8 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
       const port = (smtp.server.address() as net.AddressInfo).port;
       resolve({
         port,
-        url: buildUrl(port, plan.auth),
+        url: buildUrl(port, plan),
+        auths,
         messages,
         droppedAfterData,
         get connectionsOpened() {

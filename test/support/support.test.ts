@@ -184,9 +184,9 @@ describe('startSmtpServer', () => {
   describe('auth', () => {
     const auth = { user: 'news@example.com', pass: 'p@ss:word/1' };
 
-    it('puts URL-encoded credentials in the url', async () => {
+    it('puts URL-encoded credentials in the url, with herald\'s opt-out of TLS', async () => {
       const smtp = await server({ auth });
-      expect(smtp.url).toBe(`smtp://news%40example.com:p%40ss%3Aword%2F1@127.0.0.1:${smtp.port}`);
+      expect(smtp.url).toBe(`smtp://news%40example.com:p%40ss%3Aword%2F1@127.0.0.1:${smtp.port}?tls=off`);
     });
 
     it('fails a wrong password with 535', async () => {
