@@ -4,6 +4,7 @@ import { deliverPost, type DeliverySummary } from '../deliver/deliver-post';
 import { isMailboxGone } from '../deliver/outcome';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import type { Transport } from '../deliver/transport';
+import { checkAddress, legacyKey } from '../discover/address';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
@@ -128,6 +129,8 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
       problems.push(...secretProblems);
     }
     const subscribed = new Set(audience.keys());
+    // rows queued before Unicode domains were keyed in ASCII keep their old key: still these subscribers
+    for (const s of audience.values()) if (s.smtputf8) addLegacyKey(subscribed, s.email);
     audience.clear();
     stopCollecting = work.length ? collectGarbagePeriodically() : stopCollecting;
     for (const { post, rendered } of ready) {
@@ -244,7 +247,16 @@ function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience:
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { addSuppressions } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
   addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
-  for (const f of gone) audience.delete(f.email.toLowerCase());
+  for (const f of gone) {
+    const check = checkAddress(f.email);
+    if (check.ok) audience.delete(check.key);
+    audience.delete(f.email.toLowerCase());
+  }
+}
+
+function addLegacyKey(keys: Set<string>, email: string): void {
+  const old = legacyKey(email);
+  if (old) keys.add(old);
 }
 
 
