@@ -213,7 +213,23 @@ describe('invalid rows are reported with file and line and skipped', () => {
 
   test('rows after a bad row keep their correct line numbers', () => {
     const found = discover({ 'list.csv': 'email\nbad1\n\nbad2\n"bad\n3"\nbad4\n' });
-    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([2, 4, expect.any(Number), 7]);
+    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([2, 4, 5, 7]);
+  });
+
+  // a Windows file whose names hold line breaks: every row is named by the line it starts on, as an editor numbers it
+  const multiLine = ['email,name', 'a@example.com,"Ann', 'Lee"', 'bad1,B', '', 'c@example.com,"C', 'D', 'E"', 'bad2,"Ünï', 'cödé"', 'bad3,X', ''];
+  test.each([['LF', '\n'], ['CRLF', '\r\n'], ['CRLF with a BOM', '\r\n', '\uFEFF']])('line numbers with line breaks inside quoted cells (%s) are where each row starts', (_name, eol, bom = '') => {
+    const found = discover({ 'list.csv': bom + multiLine.join(eol) });
+    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([4, 9, 11]);
+    expect(emails(found)).toEqual(['a@example.com', 'c@example.com']);
+  });
+
+  test.each([['LF', '\n'], ['CRLF', '\r\n']])('a broken quote is reported at the line its row starts on (%s)', (_name, eol) => {
+    const found = discover({ 'list.csv': ['email,name', 'a@example.com,"Ann', 'Lee"', 'c@example.com,"C', 'D"', 'b@example.com,"unclosed', 'x@example.com,Y', ''].join(eol) });
+    const p = errors(found.problems)[0]!;
+    expect(p.message).toMatch(/^is not valid CSV: Quote Not Closed/);
+    expect(p.message).not.toMatch(/line \d/);
+    expect(p.location).toEqual({ file: 'subscribers/list.csv', line: 6 });
   });
 });
 
