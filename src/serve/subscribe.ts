@@ -80,6 +80,8 @@ export class SubscribeFlow {
     if (rawName.trim().length > MAX_NAME_LENGTH) return { kind: 'invalid', field: 'name', reason: `a name has at most ${MAX_NAME_LENGTH} characters` };
     const check = checkAddress(rawEmail);
     if (!check.ok) return { kind: 'invalid', field: 'email', reason: check.reason };
+    // valid, but a spreadsheet opening subscribers.csv would run it: no visitor's address needs it
+    if (/^[=+-]/.test(check.address)) return { kind: 'invalid', field: 'email', reason: 'the address starts with a formula sign' };
     const email = check.address;
     const name = formName(rawName);
     const { limits, now } = this.deps;
@@ -171,7 +173,7 @@ function smtpSender(settings: Settings): SendMail {
 /**
  * A name typed into the public form ends up in subscribers.csv, which people open in spreadsheets:
  * a cell that starts with = + - or @ is run there as a formula ("CSV injection"). No one's name
- * needs those in front, so they are dropped.
+ * needs those in front, so they are dropped (and an address starting with = + or - is refused).
  */
 export function formName(raw: string): string {
   return cleanName(raw).replace(/^[=+\-@\s]+/, '');

@@ -43,6 +43,24 @@ export function readRecords(text: string): CsvRecord[] | undefined {
 
 export const csvLine = (cells: readonly string[]): string => cells.map(csvCell).join(',');
 
+/** Cells a spreadsheet would run as a formula (OWASP's list of first characters). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A cell for a CSV meant to be opened in a spreadsheet (`subscribers export`): one that starts
+ * with = + - @, a tab or a carriage return gets a ' in front, which spreadsheets show as text
+ * instead of running it ("CSV injection"; an address may legally start with = or +, and one like
+ * =cmd|'/C calc'!A0@example.com is valid). herald's own list files keep data as it is.
+ */
+export function spreadsheetCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Undoes spreadsheetCell for a cell read from an export: the ' comes off again. */
+export function fromSpreadsheetCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+}
+
 const PROBE_DOMAIN = 'probe.invalid';
 
 /**

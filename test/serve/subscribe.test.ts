@@ -107,7 +107,7 @@ test('ask → signed confirmation email → the link shows a button → the butt
   expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nNew.Person@example.com,New Person\n');
 });
 
-test('a name that a spreadsheet would run as a formula is stored without its formula sign', async () => {
+test('a name that a spreadsheet would run as a formula is stored without its formula sign; such an address is refused', async () => {
   const at = await serve();
   const asked = await fetch(at('/subscribe'), post({ email: 'eve@example.com', name: '=HYPERLINK("http://evil.example/","Eve")' }));
   expect(asked.status).toBe(200);
@@ -117,6 +117,12 @@ test('a name that a spreadsheet would run as a formula is stored without its for
   expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\neve@example.com,"HYPERLINK(""http://evil.example/"",""Eve"")"\n');
   expect(formName(' +-@Bob ')).toBe('Bob');
   expect(formName('Anne-Marie')).toBe('Anne-Marie');
+  // an address a spreadsheet would run (valid by RFC 5322) is refused by the form
+  for (const email of ["=cmd|'/Ccalc'!A0@evil.example", '+1@example.com', '-x@example.com']) {
+    expect((await fetch(at('/subscribe'), post({ email }))).status).toBe(400);
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  expect(smtp.messages).toHaveLength(1);
 });
 
 test('someone who unsubscribed can come back; a bounced or complaining address cannot, and gets no email', async () => {
