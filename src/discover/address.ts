@@ -32,7 +32,9 @@ export function checkAddress(input: string): AddressCheck {
   if (!isPlainAddress(value)) return { ok: false, reason: `"${value}" is not a valid email address` };
   const at = value.lastIndexOf('@');
   const address = `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
-  return { ok: true, address, key: addressKeyOf(address), smtputf8: needsSmtpUtf8(address) };
+  const smtputf8 = needsSmtpUtf8(address);
+  // an all-ASCII address (most of any list) is keyed by lower-casing alone
+  return { ok: true, address, key: smtputf8 ? addressKeyOf(address) : address.toLowerCase(), smtputf8 };
 }
 
 /**
