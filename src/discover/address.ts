@@ -52,6 +52,14 @@ function addressKeyOf(address: string): string {
   return `${address.slice(0, at).toLowerCase()}@${url.domainToASCII(domain) || domain}`;
 }
 
+/** A key as a person reads it: an ASCII (punycode) domain shown in Unicode, for pages. */
+export function displayAddress(key: string): string {
+  const at = key.lastIndexOf('@');
+  const domain = key.slice(at + 1);
+  if (at < 0 || !/(^|\.)xn--/.test(domain)) return key;
+  return `${key.slice(0, at)}@${url.domainToUnicode(domain) || domain}`;
+}
+
 /**
  * The key herald used before domains were compared in their ASCII form (the address lower-cased
  * as written), for an address whose domain is Unicode; undefined when it is the key itself.

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/load';
-import { checkAddress } from '../discover/address';
+import { checkAddress, displayAddress } from '../discover/address';
 import { ErrorCode, HeraldError } from '../errors';
 import type { Output } from '../commands/io';
 import { loadDkim } from '../render/dkim';
@@ -189,7 +189,8 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
         // an unreadable list only changes the wording; the button still works once it is fixed
       }
       ex.outcome = already ? 'page-already' : 'page';
-      return respond(ex, already ? unsubscribePages.already(newsletter, address.key) : unsubscribePages.confirm(newsletter, address.key, token));
+      const shown = displayAddress(address.key);
+      return respond(ex, already ? unsubscribePages.already(newsletter, shown) : unsubscribePages.confirm(newsletter, shown, token));
     }
     const form = await formOf(ex);
     if (!form) return;
@@ -207,7 +208,7 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
       opts.io.err(`herald serve: could not record an unsubscribe for ${ex.who}: ${err instanceof Error ? err.message : String(err)}`);
       return respond(ex, unsubscribePages.failed(newsletter), { 'Retry-After': '60' });
     }
-    respond(ex, unsubscribePages.done(newsletter, address.key));
+    respond(ex, unsubscribePages.done(newsletter, displayAddress(address.key)));
   };
 
   const subscribe = async (ex: Exchange): Promise<void> => {
