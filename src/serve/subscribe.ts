@@ -141,8 +141,8 @@ export class SubscribeFlow {
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
     const composer = new MailComposer({
       from: sender.from,
-      // the bare address: a typed name would be a display name in the recipient's inbox
-      to: email,
+      // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
+      to: { name: '', address: email },
       replyTo: sender.replyTo,
       subject: `Confirm your subscription to ${newsletter}`,
       text,
