@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Settings } from '../config/load';
+import { checkAddress } from '../discover/address';
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { planSend, type SendPlan } from '../plan/plan';
@@ -68,7 +69,12 @@ async function screenshots(settings: Settings, html: string, dir: string, io: Ou
 
 function dueSubscribers(record: SendRecord, post: Post, inputs: Inputs, inDoubt: boolean, now: Date): Inputs['subscribers'] {
   const rows = record.due(post.id, now, { afterSeq: -1, limit: 1_000_000_000, includeInDoubt: inDoubt });
-  return rows.map((r) => inputs.subscriberMap.get(r.key)).filter((s) => s !== undefined);
+  // a row queued before Unicode domains were keyed in ASCII is found by its address's key of today
+  const current = (email: string): string => {
+    const check = checkAddress(email);
+    return check.ok ? check.key : email;
+  };
+  return rows.map((r) => inputs.subscriberMap.get(r.key) ?? inputs.subscriberMap.get(current(r.email))).filter((s) => s !== undefined);
 }
 
 export function describeFirstRun(plan: SendPlan, io: Output, dry: boolean): void {

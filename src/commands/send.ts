@@ -6,6 +6,7 @@ import { isMailboxGone } from '../deliver/outcome';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { throttleSettings } from '../deliver/throttle';
 import type { Transport } from '../deliver/transport';
+import { checkAddress, legacyKey } from '../discover/address';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
@@ -141,6 +142,8 @@ async function realSend(settings: Settings, opts: SendOptions, io: Output, now: 
       problems.push(...secretProblems);
     }
     const subscribed = new Set(audience.keys());
+    // rows queued before Unicode domains were keyed in ASCII keep their old key: still these subscribers
+    for (const s of audience.values()) if (s.smtputf8) addLegacyKey(subscribed, s.email);
     audience.clear();
     stopCollecting = work.length ? collectGarbagePeriodically() : stopCollecting;
     for (const { post, rendered } of ready) {
@@ -268,7 +271,16 @@ function suppressGoneMailboxes(record: SendRecord, settings: Settings, audience:
   } catch (err) {
     throw diskError(err, suppressionPath(settings.subscribersDir), 'the suppression list', 'The file is as it was before. The record keeps these bounces: free some space, then run herald send again to add them.');
   }
-  for (const f of gone) audience.delete(f.email.toLowerCase());
+  for (const f of gone) {
+    const check = checkAddress(f.email);
+    if (check.ok) audience.delete(check.key);
+    audience.delete(f.email.toLowerCase());
+  }
+}
+
+function addLegacyKey(keys: Set<string>, email: string): void {
+  const old = legacyKey(email);
+  if (old) keys.add(old);
 }
 
 

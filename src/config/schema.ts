@@ -71,8 +71,9 @@ const configSchema = z.strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.int().min(0).max(65535).default(8025),
       subscribeForm: z.boolean().default(false).describe('offer a subscribe form with double opt-in'),
+      trustProxy: z.boolean().default(false).describe('count the subscribe limit per client by the last X-Forwarded-For address (behind a reverse proxy)'),
     })
-    .default({ host: '127.0.0.1', port: 8025, subscribeForm: false }),
+    .default({ host: '127.0.0.1', port: 8025, subscribeForm: false, trustProxy: false }),
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
 });

@@ -1,3 +1,5 @@
+import url from 'node:url';
+
 /**
  * Strict validation of one plain mailbox address per value. Anything that could smuggle in a
  * second recipient or a header (commas, semicolons, angle brackets, quotes, whitespace, line
@@ -30,7 +32,42 @@ export function checkAddress(input: string): AddressCheck {
   if (!isPlainAddress(value)) return { ok: false, reason: `"${value}" is not a valid email address` };
   const at = value.lastIndexOf('@');
   const address = `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
-  return { ok: true, address, key: address.toLowerCase(), smtputf8: needsSmtpUtf8(address) };
+  const smtputf8 = needsSmtpUtf8(address);
+  // an all-ASCII address (most of any list) is keyed by lower-casing alone
+  return { ok: true, address, key: smtputf8 ? addressKeyOf(address) : address.toLowerCase(), smtputf8 };
+}
+
+/**
+ * The identity of a mailbox everywhere herald compares addresses (dedupe, the suppression list,
+ * the record, unsubscribe tokens, imports): the whole address in lower case, with an
+ * internationalised domain in its ASCII (punycode) form, so user@bücher.example and
+ * user@xn--bcher-kva.example are one subscriber. An all-ASCII domain is only lower-cased, so the
+ * key of every address herald already knew with one stays what it was. A Unicode domain with no
+ * ASCII form (which no mail can reach) keeps its lower-cased spelling.
+ */
+function addressKeyOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1).toLowerCase();
+  if (!needsSmtpUtf8(domain)) return address.toLowerCase();
+  return `${address.slice(0, at).toLowerCase()}@${url.domainToASCII(domain) || domain}`;
+}
+
+/** A key as a person reads it: an ASCII (punycode) domain shown in Unicode, for pages. */
+export function displayAddress(key: string): string {
+  const at = key.lastIndexOf('@');
+  const domain = key.slice(at + 1);
+  if (at < 0 || !/(^|\.)xn--/.test(domain)) return key;
+  return `${key.slice(0, at)}@${url.domainToUnicode(domain) || domain}`;
+}
+
+/**
+ * The key herald used before domains were compared in their ASCII form (the address lower-cased
+ * as written), for an address whose domain is Unicode; undefined when it is the key itself.
+ * Rows a record holds from before keep that key.
+ */
+export function legacyKey(address: string): string | undefined {
+  const old = address.toLowerCase();
+  return old === addressKeyOf(address) ? undefined : old;
 }
 
 function isPlainAddress(value: string): boolean {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, type Problem, problem, warning } from '../errors';
 import { checkAddress } from './address';
+import { CsvLines } from './csv-lines';
 
 export interface Subscriber {
   /** The address as it is sent to: local part as written, domain in lower case. */
@@ -132,6 +133,9 @@ export function parseSubscriberCsv(text: string, file: string): ParsedCsv {
   const result: ParsedCsv = { broken: false, rows: [], excluded: new Set(), problems: [] };
   let columns: Columns | undefined;
   let headerSeen = false;
+  const lines = new CsvLines(text);
+  /** Where the next record's text begins (bytes): the end of the one before. */
+  let recordStart = 0;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parse } = require('csv-parse/sync') as typeof import('csv-parse/sync');
   try {
@@ -139,26 +143,34 @@ export function parseSubscriberCsv(text: string, file: string): ParsedCsv {
     // in memory as parsed rows, only as the subscribers taken from it
     parse(text, {
       bom: true, relax_column_count: true, skip_empty_lines: true, trim: true,
-      on_record: (record: string[], context: { lines: number }) => {
+      on_record: (record: string[], context: { bytes: number }) => {
+        const line = lines.startOf(recordStart);
+        recordStart = context.bytes;
         if (!headerSeen) {
           headerSeen = true;
-          columns = headerColumns(record, context.lines, file, result);
+          columns = headerColumns(record, line, file, result);
         } else if (columns) {
-          takeRow(record, context.lines, columns, file, result);
+          takeRow(record, line, columns, file, result);
         }
         return undefined;
       },
     });
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
+    // the record that failed is the one after the last that parsed: named by the line it starts on
+    const line = lines.startOf(recordStart);
     // a file that cannot be read to its end contributes no subscribers (its exclusions still hold)
     result.rows.length = 0;
     result.broken = true;
-    result.problems.push(problem(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${(err as Error).message}`, { file, line }, 'Check the quotes on that line.'));
+    result.problems.push(problem(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${csvErrorMessage(err)}`, { file, line }, 'Check the quotes in the row starting on that line.'));
     return result;
   }
   if (!headerSeen) result.problems.push(warning(ErrorCode.ESUBSCRIBER, 'is empty', { file }));
   return result;
+}
+
+/** csv-parse's message without its own line number, which counts differently (see csv-lines.ts). */
+export function csvErrorMessage(err: unknown): string {
+  return (err as Error).message.replace(/ (?:at|on) line \d+/g, '');
 }
 
 function headerColumns(header: string[], line: number, file: string, result: ParsedCsv): Columns | undefined {

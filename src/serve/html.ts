@@ -99,7 +99,7 @@ ${message ? `<p><strong>${escapeHtml(message)}</strong></p>` : ''}
 <label for="email">Email address</label>
 <input id="email" type="email" name="email" required maxlength="254" autocomplete="email" value="${escapeHtml(values.email ?? '')}">
 <label for="name">Name (optional)</label>
-<input id="name" type="text" name="name" maxlength="200" autocomplete="name" value="${escapeHtml(values.name ?? '')}">
+<input id="name" type="text" name="name" maxlength="100" autocomplete="name" value="${escapeHtml(values.name ?? '')}">
 <div class="trap" aria-hidden="true"><label for="website">Leave this empty</label><input id="website" type="text" name="website" tabindex="-1" autocomplete="off"></div>
 <button type="submit">Subscribe</button>
 </form>
@@ -109,6 +109,10 @@ ${message ? `<p><strong>${escapeHtml(message)}</strong></p>` : ''}
     return layout(200, newsletter, 'Check your inbox', `
 <p>If ${who(email)} can be subscribed, a message with a confirmation link is on its way to it.</p>
 <p class="small">The link works for 48 hours. Nothing happens until you open it and confirm.</p>`);
+  },
+  tooMany(newsletter: string): Page {
+    return layout(429, newsletter, 'Too many requests', `
+<p>Too many subscribe requests came from your network. Nothing was sent; please try again later.</p>`);
   },
   sendFailed(newsletter: string): Page {
     return layout(503, newsletter, 'Please try again later', `

@@ -1,17 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/load';
-import { checkAddress } from '../discover/address';
+import { checkAddress, displayAddress } from '../discover/address';
 import { ErrorCode, HeraldError } from '../errors';
 import type { Output } from '../commands/io';
 import { loadDkim } from '../render/dkim';
 import { resolveSender } from '../render/envelope';
 import { addSuppressions, isSuppressed, stamp } from '../subscribers/suppression';
 import { verifyUnsubscribeToken } from '../unsubscribe/token';
-import { BodyTooLarge, isOneClick, parseForm, readBody } from './body';
+import { RateLimits } from '../record/rate-limit';
+import { BodyTooLarge, MAX_BODY_BYTES, isOneClick, parseForm, readBody } from './body';
+import { clientOf } from './client';
 import { MAX_CONFIRM_TOKEN, verifyConfirmToken } from './confirm-token';
 import { type Page, badRequest, methodNotAllowed, notFound, subscribePages, tooLarge, unsubscribePages } from './html';
-import { type SendMail, SubscribeFlow } from './subscribe';
+import { MAX_ADDRESS_LENGTH, MAX_FORM_BYTES, MAX_NAME_LENGTH, type SendMail, SubscribeFlow } from './subscribe';
 
 /**
  * `herald serve`: the endpoint behind the unsubscribe links, on node's own http.
@@ -114,18 +116,23 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
   const newsletter = settings.name;
   const dir = settings.subscribersDir;
   let flow: SubscribeFlow | undefined;
+  let limits: RateLimits | undefined;
   if (routes.subscribe) {
     if (!settings.env.smtpUrl && !opts.sendMail) {
       throw new HeraldError(ErrorCode.ECONFIG, 'serve.subscribeForm is on but HERALD_SMTP_URL is not set, so confirmation emails cannot be sent', {
         hint: 'Set HERALD_SMTP_URL, or turn serve.subscribeForm off.',
       });
     }
+    const sender = resolveSender(settings, { requireSecret: true });
+    const dkim = loadDkim(settings);
+    limits = RateLimits.open(settings.stateDir, settings.env.secret!);
     flow = new SubscribeFlow({
       settings,
-      sender: resolveSender(settings, { requireSecret: true }),
+      limits,
+      sender,
       secret: settings.env.secret!,
       confirmUrl: routes.subscribe.confirmUrl,
-      dkim: loadDkim(settings),
+      dkim,
       now,
       sendMail: opts.sendMail,
     });
@@ -146,9 +153,9 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
   };
 
   /** The form body, or undefined once an error page was sent. */
-  const formOf = async (ex: Exchange): Promise<Map<string, string> | undefined> => {
+  const formOf = async (ex: Exchange, limit = MAX_BODY_BYTES): Promise<Map<string, string> | undefined> => {
     try {
-      return parseForm(ex.req.headers['content-type'], await readBody(ex.req));
+      return parseForm(ex.req.headers['content-type'], await readBody(ex.req, limit));
     } catch (err) {
       ex.outcome = err instanceof BodyTooLarge ? 'body-too-large' : 'body-error';
       if (!ex.res.headersSent && !ex.res.destroyed) respond(ex, err instanceof BodyTooLarge ? tooLarge(newsletter) : badRequest(newsletter, 'The request could not be read.'), { Connection: 'close' });
@@ -182,7 +189,8 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
         // an unreadable list only changes the wording; the button still works once it is fixed
       }
       ex.outcome = already ? 'page-already' : 'page';
-      return respond(ex, already ? unsubscribePages.already(newsletter, address.key) : unsubscribePages.confirm(newsletter, address.key, token));
+      const shown = displayAddress(address.key);
+      return respond(ex, already ? unsubscribePages.already(newsletter, shown) : unsubscribePages.confirm(newsletter, shown, token));
     }
     const form = await formOf(ex);
     if (!form) return;
@@ -200,7 +208,7 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
       opts.io.err(`herald serve: could not record an unsubscribe for ${ex.who}: ${err instanceof Error ? err.message : String(err)}`);
       return respond(ex, unsubscribePages.failed(newsletter), { 'Retry-After': '60' });
     }
-    respond(ex, unsubscribePages.done(newsletter, address.key));
+    respond(ex, unsubscribePages.done(newsletter, displayAddress(address.key)));
   };
 
   const subscribe = async (ex: Exchange): Promise<void> => {
@@ -213,20 +221,30 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
       ex.outcome = 'method';
       return respond(ex, methodNotAllowed(newsletter), { Allow: 'GET, HEAD, POST' });
     }
-    const form = await formOf(ex);
+    const form = await formOf(ex, MAX_FORM_BYTES);
     if (!form) return;
     const email = form.get('email') ?? '';
     const name = form.get('name') ?? '';
     if (form.get('website')) {
       // the hidden field only robots fill in: answer as usual, do nothing
       ex.outcome = 'trap';
-      return respond(ex, subscribePages.checkInbox(newsletter, email.slice(0, 254)));
+      return respond(ex, subscribePages.checkInbox(newsletter, email.slice(0, MAX_ADDRESS_LENGTH)));
     }
-    const result = await flow!.request(email, name);
+    const client = clientOf(ex.req.socket.remoteAddress, ex.req.headers['x-forwarded-for'], settings.serve.trustProxy);
+    const result = await flow!.request(email, name, client);
     switch (result.kind) {
-      case 'invalid':
-        ex.outcome = 'invalid-address';
-        return respond(ex, subscribePages.form(newsletter, 400, 'Please enter one plain email address, like name@example.com.', { email: email.slice(0, 254), name: name.slice(0, 200) }));
+      case 'invalid': {
+        ex.outcome = `invalid-${result.field}`;
+        const message = result.field === 'name'
+          ? `Please keep the name to ${MAX_NAME_LENGTH} characters.`
+          : email.trim().length > MAX_ADDRESS_LENGTH
+            ? `An email address has at most ${MAX_ADDRESS_LENGTH} characters.`
+            : 'Please enter one plain email address, like name@example.com.';
+        return respond(ex, subscribePages.form(newsletter, 400, message, { email: email.slice(0, MAX_ADDRESS_LENGTH), name: name.slice(0, MAX_NAME_LENGTH) }));
+      }
+      case 'limited':
+        ex.outcome = 'client-rate-limited';
+        return respond(ex, subscribePages.tooMany(newsletter), { 'Retry-After': String(result.retryAfterSeconds) });
       case 'failed':
         ex.who = maskAddress(result.email);
         ex.outcome = 'confirmation-failed';
@@ -328,9 +346,13 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: Error): void => {
+      limits?.close();
+      reject(err);
+    };
+    server.once('error', failed);
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -345,6 +367,7 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
       force.unref();
       server.close(() => {
         clearTimeout(force);
+        limits?.close();
         resolve();
       });
       server.closeIdleConnections();

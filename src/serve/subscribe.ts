@@ -10,6 +10,7 @@ import type { Sender } from '../render/envelope';
 import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
+import { type RateLimits, type RateWindow } from '../record/rate-limit';
 import { confirmToken } from './confirm-token';
 import { escapeHtml } from './html';
 
@@ -17,14 +18,28 @@ import { escapeHtml } from './html';
  * The optional subscribe form (serve.subscribeForm): double opt-in. Asking to subscribe only sends
  * a confirmation email; the address joins subscribers/subscribers.csv when its owner follows the
  * link and presses the button. The form says the same thing whatever the address's state, so it
- * cannot be used to find out who is subscribed, and it is rate-limited so it cannot be used to
- * flood a mailbox.
+ * cannot be used to find out who is subscribed, and it is rate-limited (limits kept in the state
+ * folder, so a restart does not reset them) so it cannot be used to flood a mailbox.
+ *
+ * Nothing a visitor types reaches a header of the confirmation: To is the bare address (checked
+ * as strictly as a subscriber row), the subject is fixed by the settings, and the name travels
+ * only inside the signed link, to be stored as data when the owner confirms.
  */
 
-/** One confirmation email per address per this long. */
+/** RFC 5321's limit on a forward path, less the angle brackets. */
+export const MAX_ADDRESS_LENGTH = 254;
+/** Longer than any real person's name; a field this long is somebody's payload. */
+export const MAX_NAME_LENGTH = 100;
+/** A form with an address, a name and the hidden field; anything bigger is refused with 413. */
+export const MAX_FORM_BYTES = 4096;
+
+/** Confirmation emails per address: one per 15 minutes and three per day. */
 export const PER_ADDRESS_COOLDOWN_MS = 15 * 60_000;
+export const PER_ADDRESS_WINDOWS: readonly RateWindow[] = [{ max: 1, ms: PER_ADDRESS_COOLDOWN_MS }, { max: 3, ms: 24 * 3_600_000 }];
 /** At most this many confirmation emails per hour in all. */
 export const MAX_CONFIRMATIONS_PER_HOUR = 60;
+/** Requests with a valid address per client (an IPv4 address or an IPv6 /64): 10 per hour, 30 per day. */
+export const PER_CLIENT_WINDOWS: readonly RateWindow[] = [{ max: 10, ms: 3_600_000 }, { max: 30, ms: 24 * 3_600_000 }];
 
 export type SendMail = (message: OutgoingMessage) => Promise<Outcome>;
 
@@ -33,7 +48,9 @@ export type SubscribeOutcome =
   | { readonly kind: 'sent'; readonly email: string }
   /** Nothing was sent (already subscribed, suppressed for a reason other than unsubscribing, rate limit); the page says the same as for 'sent'. */
   | { readonly kind: 'quiet'; readonly email: string; readonly why: string }
-  | { readonly kind: 'invalid'; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly field: 'email' | 'name'; readonly reason: string }
+  /** This client asked too often; nothing about the address was looked at. */
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number }
   | { readonly kind: 'failed'; readonly email: string; readonly reply: string };
 
 export interface SubscribeDeps {
@@ -44,24 +61,35 @@ export interface SubscribeDeps {
   readonly confirmUrl: string;
   readonly dkim?: DkimSigner;
   readonly now: () => Date;
+  /** The persistent counters (src/record/rate-limit.ts). */
+  readonly limits: RateLimits;
   /** How the email leaves; by default a one-connection SMTP pool per message through HERALD_SMTP_URL. */
   readonly sendMail?: SendMail;
 }
 
 export class SubscribeFlow {
-  private readonly recent = new Map<string, number>();
-  private sentTimes: number[] = [];
   private readonly sendMail: SendMail;
 
   constructor(private readonly deps: SubscribeDeps) {
     this.sendMail = deps.sendMail ?? smtpSender(deps.settings);
   }
 
-  async request(rawEmail: string, rawName: string): Promise<SubscribeOutcome> {
-    const check = checkAddress(rawEmail.slice(0, 320));
-    if (!check.ok) return { kind: 'invalid', reason: check.reason };
+  /** `client` is clientOf() of the request: who is counted by the per-client limit. */
+  async request(rawEmail: string, rawName: string, client: string): Promise<SubscribeOutcome> {
+    if (rawEmail.trim().length > MAX_ADDRESS_LENGTH) return { kind: 'invalid', field: 'email', reason: `an email address has at most ${MAX_ADDRESS_LENGTH} characters` };
+    if (rawName.trim().length > MAX_NAME_LENGTH) return { kind: 'invalid', field: 'name', reason: `a name has at most ${MAX_NAME_LENGTH} characters` };
+    const check = checkAddress(rawEmail);
+    if (!check.ok) return { kind: 'invalid', field: 'email', reason: check.reason };
+    // valid, but a spreadsheet opening subscribers.csv would run it: no visitor's address needs it
+    if (/^[=+-]/.test(check.address)) return { kind: 'invalid', field: 'email', reason: 'the address starts with a formula sign' };
     const email = check.address;
     const name = formName(rawName);
+    const { limits, now } = this.deps;
+
+    // counted before the lists are read: a client over its limit learns nothing about any address
+    const asked = limits.take([{ scope: 'client', subject: client, windows: PER_CLIENT_WINDOWS }], now());
+    if (!asked.ok) return { kind: 'limited', retryAfterSeconds: Math.ceil(asked.retryAfterMs / 1000) };
+
     const dir = this.deps.settings.subscribersDir;
     const suppression = readSuppressions(dir).get(check.key);
     if (suppression && suppression.reason !== 'unsubscribed') return { kind: 'quiet', email, why: `suppressed (${suppression.reason})` };
@@ -69,19 +97,20 @@ export class SubscribeFlow {
     if (discovered.subscribers.some((s) => s.key === check.key)) return { kind: 'quiet', email, why: 'already subscribed' };
     if (discovered.excluded.has(check.key) && !suppression) return { kind: 'quiet', email, why: 'marked in a subscriber file' };
 
-    const now = this.deps.now().getTime();
-    for (const [key, at] of this.recent) if (now - at > PER_ADDRESS_COOLDOWN_MS) this.recent.delete(key);
-    this.sentTimes = this.sentTimes.filter((t) => now - t < 3_600_000);
-    if (this.recent.has(check.key)) return { kind: 'quiet', email, why: 'confirmation sent recently' };
-    if (this.sentTimes.length >= MAX_CONFIRMATIONS_PER_HOUR) return { kind: 'quiet', email, why: 'hourly limit of confirmation emails reached' };
-    this.recent.set(check.key, now);
-    this.sentTimes.push(now);
-
-    const message = await this.confirmationMessage(email, name, check.smtputf8);
-    const outcome = await this.sendMail(message);
-    if (outcome.kind === 'accepted') return { kind: 'sent', email };
-    this.recent.delete(check.key); // let them try again
-    return { kind: 'failed', email, reply: outcome.reply };
+    const sending = limits.take([
+      { scope: 'address', subject: check.key, windows: PER_ADDRESS_WINDOWS },
+      { scope: 'all', subject: '', windows: [{ max: MAX_CONFIRMATIONS_PER_HOUR, ms: 3_600_000 }] },
+    ], now());
+    if (!sending.ok) {
+      return { kind: 'quiet', email, why: sending.scope === 'address' ? 'confirmation sent recently' : 'hourly limit of confirmation emails reached' };
+    }
+    let outcome: Outcome | undefined;
+    try {
+      outcome = await this.sendMail(await this.confirmationMessage(email, name, check.smtputf8));
+    } finally {
+      if (outcome?.kind !== 'accepted') limits.release(sending.ids); // nothing went out: they may try again
+    }
+    return outcome.kind === 'accepted' ? { kind: 'sent', email } : { kind: 'failed', email, reply: outcome.reply };
   }
 
   /** The button on the confirm page: adds the address, lifting an earlier `unsubscribed` (never another reason). */
@@ -112,7 +141,8 @@ export class SubscribeFlow {
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
     const composer = new MailComposer({
       from: sender.from,
-      to: { name, address: email },
+      // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
+      to: { name: '', address: email },
       replyTo: sender.replyTo,
       subject: `Confirm your subscription to ${newsletter}`,
       text,
@@ -143,7 +173,7 @@ function smtpSender(settings: Settings): SendMail {
 /**
  * A name typed into the public form ends up in subscribers.csv, which people open in spreadsheets:
  * a cell that starts with = + - or @ is run there as a formula ("CSV injection"). No one's name
- * needs those in front, so they are dropped.
+ * needs those in front, so they are dropped (and an address starting with = + or - is refused).
  */
 export function formName(raw: string): string {
   return cleanName(raw).replace(/^[=+\-@\s]+/, '');

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { CsvLines } from '../discover/csv-lines';
 import { type ParsedCsv, parseSubscriberCsv } from '../discover/subscribers';
 import { csvCell } from './suppression';
 
@@ -18,21 +19,47 @@ export const headerKey = (h: string): string => h.toLowerCase().replace(/[^a-z0-
 
 export interface CsvRecord {
   readonly cells: readonly string[];
-  /** The line the record ends on, as discovery reports it. */
+  /** The line the record starts on, as discovery reports it. */
   readonly line: number;
+  /** The line it ends on (the same unless a quoted cell holds a line break), in LF-only text. */
+  readonly endLine: number;
 }
 
 /** Records with the options discovery parses with; undefined when the text is not valid CSV. */
 export function readRecords(text: string): CsvRecord[] | undefined {
   try {
-    const records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as { record: string[]; info: { lines: number } }[];
-    return records.map((r) => ({ cells: r.record, line: r.info.lines }));
+    const records = parse(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as { record: string[]; info: { lines: number; bytes: number } }[];
+    const lines = new CsvLines(text);
+    let start = 0;
+    return records.map((r) => {
+      const line = lines.startOf(start);
+      start = r.info.bytes;
+      return { cells: r.record, line, endLine: r.info.lines };
+    });
   } catch {
     return undefined;
   }
 }
 
 export const csvLine = (cells: readonly string[]): string => cells.map(csvCell).join(',');
+
+/** Cells a spreadsheet would run as a formula (OWASP's list of first characters). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A cell for a CSV meant to be opened in a spreadsheet (`subscribers export`): one that starts
+ * with = + - @, a tab or a carriage return gets a ' in front, which spreadsheets show as text
+ * instead of running it ("CSV injection"; an address may legally start with = or +, and one like
+ * =cmd|'/C calc'!A0@example.com is valid). herald's own list files keep data as it is.
+ */
+export function spreadsheetCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** Undoes spreadsheetCell for a cell read from an export: the ' comes off again. */
+export function fromSpreadsheetCell(value: string): string {
+  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+}
 
 const PROBE_DOMAIN = 'probe.invalid';
 
@@ -57,7 +84,7 @@ export function discoveryColumns(header: readonly string[]): { email: number; na
  */
 export function parseIgnoringColumns(normalized: string, header: CsvRecord, ignore: ReadonlySet<number>, file: string): ParsedCsv {
   let offset = 0;
-  for (let n = 0; n < header.line; n++) {
+  for (let n = 0; n < header.endLine; n++) {
     const next = normalized.indexOf('\n', offset);
     if (next < 0) {
       offset = normalized.length;
@@ -67,5 +94,5 @@ export function parseIgnoringColumns(normalized: string, header: CsvRecord, igno
   }
   const renamed = header.cells.map((h, i) => (ignore.has(i) ? `herald_ignored_${i}` : h.replace(/\s+/g, ' ')));
   // the header becomes one line; blank lines (skipped, but counted) keep every row on its line
-  return parseSubscriberCsv(`${csvLine(renamed)}\n${'\n'.repeat(header.line - 1)}${normalized.slice(offset)}`, file);
+  return parseSubscriberCsv(`${csvLine(renamed)}\n${'\n'.repeat(header.endLine - 1)}${normalized.slice(offset)}`, file);
 }

@@ -1,6 +1,7 @@
 import { ErrorCode, type Problem, problem, warning } from '../errors';
-import { parseSubscriberCsv } from '../discover/subscribers';
-import { type CsvRecord, headerKey, normalizeText, parseIgnoringColumns, readRecords } from './csv';
+import { checkAddress } from '../discover/address';
+import { type SubscriberRow, parseSubscriberCsv } from '../discover/subscribers';
+import { type CsvRecord, fromSpreadsheetCell, headerKey, normalizeText, parseIgnoringColumns, readRecords } from './csv';
 import type { SuppressionReason } from './suppression';
 
 /**
@@ -85,6 +86,14 @@ function rowState(cells: readonly string[], columns: StatusColumns): RowState {
   return states.reduce((a, b) => (RANK[b.kind] > RANK[a.kind] ? b : a));
 }
 
+/** A row of `herald subscribers export` comes back as it was before the export guarded it against spreadsheets. */
+function fromExport(row: SubscriberRow): SubscriberRow {
+  const name = fromSpreadsheetCell(row.name);
+  const email = fromSpreadsheetCell(row.email);
+  const check = email === row.email ? undefined : checkAddress(email);
+  return check?.ok ? { ...row, email: check.address, key: check.key, smtputf8: check.smtputf8, name } : { ...row, name };
+}
+
 export interface ImportRow {
   readonly email: string;
   readonly key: string;
@@ -127,7 +136,8 @@ export function interpretExport(text: string, file: string): InterpretedExport {
   let duplicates = 0;
   const rows = new Map<string, { row: ImportRow; state: RowState }>();
   const cellsByLine = new Map(records.slice(1).map((r) => [r.line, r.cells]));
-  for (const row of parsed.rows) {
+  for (const parsedRow of parsed.rows) {
+    const row = fromExport(parsedRow);
     const state = rowState(cellsByLine.get(row.line) ?? [], columns);
     const where = { file, line: row.line };
     const first = rows.get(row.key);

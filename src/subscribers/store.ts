@@ -3,7 +3,7 @@ import path from 'node:path';
 import { checkAddress } from '../discover/address';
 import { type ParsedCsv, cleanName, discoverSubscribers, listCsvFiles, parseSubscriberCsv } from '../discover/subscribers';
 import { ErrorCode, HeraldError, type Problem } from '../errors';
-import { csvLine, discoveryColumns, normalizeText, readRecords } from './csv';
+import { csvLine, discoveryColumns, normalizeText, readRecords, spreadsheetCell } from './csv';
 import { type InterpretedExport, interpretExport } from './import';
 import { withListLock } from './lock';
 import {
@@ -85,9 +85,9 @@ export function countByStatus(entries: readonly ListEntry[]): Record<string, num
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** email,name,status of everyone, active first: the lines of `subscribers export`. */
+/** email,name,status of everyone, active first: the lines of `subscribers export`, safe to open in a spreadsheet. */
 export function exportLines(list: SubscriberList): string[] {
-  return ['email,name,status', ...[...list.active, ...list.suppressed].map((e) => csvLine([e.email, e.name, e.status]))];
+  return ['email,name,status', ...[...list.active, ...list.suppressed].map((e) => csvLine([e.email, e.name, e.status].map(spreadsheetCell)))];
 }
 
 export type AddResult =

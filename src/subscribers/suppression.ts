@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { checkAddress } from '../discover/address';
-import { SUPPRESSION_FILE } from '../discover/subscribers';
+import { CsvLines } from '../discover/csv-lines';
+import { SUPPRESSION_FILE, csvErrorMessage } from '../discover/subscribers';
 import { ErrorCode, HeraldError } from '../errors';
 import { makeDir } from '../make-dir';
 import { withListLock } from './lock';
@@ -61,12 +62,20 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
     throw err;
   }
   let rows: Record<string, string>[];
+  let recordStart = 0;
   try {
-    rows = parse(text, { bom: true, columns: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as Record<string, string>[];
+    const [header = [], ...body] = parse(text, {
+      bom: true, skip_empty_lines: true, relax_column_count: true, trim: true,
+      on_record: (record: string[], context: { bytes: number }) => {
+        recordStart = context.bytes;
+        return record;
+      },
+    }) as string[][];
+    rows = body.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
   } catch (err) {
-    throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${(err as Error).message}`, {
-      location: { file: `subscribers/${SUPPRESSION_FILE}`, line: (err as { lines?: number }).lines },
-      hint: 'Fix the quotes on that line; until then nobody is added to or removed from the list.',
+    throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${csvErrorMessage(err)}`, {
+      location: { file: `subscribers/${SUPPRESSION_FILE}`, line: new CsvLines(text).startOf(recordStart) },
+      hint: 'Fix the quotes in the row starting on that line; until then nobody is added to or removed from the list.',
       cause: err,
     });
   }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkAddress } from '../../src/discover/address';
+import { checkAddress, legacyKey } from '../../src/discover/address';
 import { discoverSubscribers, parseSubscriberCsv, type DiscoveredSubscribers } from '../../src/discover/subscribers';
 import type { Problem } from '../../src/errors';
 import { nodeJson } from '../support/node';
@@ -213,7 +213,23 @@ describe('invalid rows are reported with file and line and skipped', () => {
 
   test('rows after a bad row keep their correct line numbers', () => {
     const found = discover({ 'list.csv': 'email\nbad1\n\nbad2\n"bad\n3"\nbad4\n' });
-    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([2, 4, expect.any(Number), 7]);
+    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([2, 4, 5, 7]);
+  });
+
+  // a Windows file whose names hold line breaks: every row is named by the line it starts on, as an editor numbers it
+  const multiLine = ['email,name', 'a@example.com,"Ann', 'Lee"', 'bad1,B', '', 'c@example.com,"C', 'D', 'E"', 'bad2,"Ünï', 'cödé"', 'bad3,X', ''];
+  test.each([['LF', '\n'], ['CRLF', '\r\n'], ['CRLF with a BOM', '\r\n', '\uFEFF']])('line numbers with line breaks inside quoted cells (%s) are where each row starts', (_name, eol, bom = '') => {
+    const found = discover({ 'list.csv': bom + multiLine.join(eol) });
+    expect(errors(found.problems).map((p) => p.location?.line)).toEqual([4, 9, 11]);
+    expect(emails(found)).toEqual(['a@example.com', 'c@example.com']);
+  });
+
+  test.each([['LF', '\n'], ['CRLF', '\r\n']])('a broken quote is reported at the line its row starts on (%s)', (_name, eol) => {
+    const found = discover({ 'list.csv': ['email,name', 'a@example.com,"Ann', 'Lee"', 'c@example.com,"C', 'D"', 'b@example.com,"unclosed', 'x@example.com,Y', ''].join(eol) });
+    const p = errors(found.problems)[0]!;
+    expect(p.message).toMatch(/^is not valid CSV: Quote Not Closed/);
+    expect(p.message).not.toMatch(/line \d/);
+    expect(p.location).toEqual({ file: 'subscribers/list.csv', line: 6 });
   });
 });
 
@@ -221,7 +237,7 @@ describe('Unicode, BOM, CRLF and quoting', () => {
   test('a valid Unicode address is accepted and needs SMTPUTF8', () => {
     const found = discover({ 'u.csv': 'email,name\nzoë@例え.jp,Zoë\nplain@example.com,P\n' });
     expect(found.problems).toEqual([]);
-    expect(found.subscribers[0]).toEqual({ email: 'zoë@例え.jp', key: 'zoë@例え.jp', name: 'Zoë', smtputf8: true });
+    expect(found.subscribers[0]).toEqual({ email: 'zoë@例え.jp', key: 'zoë@xn--r8jz45g.jp', name: 'Zoë', smtputf8: true });
     expect(found.subscribers[1]!.smtputf8).toBe(false);
   });
 
@@ -229,6 +245,29 @@ describe('Unicode, BOM, CRLF and quoting', () => {
     const found = discover({ 'u.csv': `email\nzoë@example.com\n${'zoë@example.com'.normalize('NFD')}\n` });
     expect(found.subscribers).toHaveLength(1);
     expect(found.problems.map((p) => p.severity)).toEqual(['warning']);
+  });
+
+  test('an internationalised domain and its punycode spelling are one subscriber, who gets one copy, sent as the first row wrote it', () => {
+    const found = discover({ 'a.csv': 'email\nuser@bücher.example\n', 'b.csv': 'email\nUSER@XN--BCHER-KVA.example\n' });
+    expect(found.subscribers).toEqual([{ email: 'user@bücher.example', key: 'user@xn--bcher-kva.example', name: '', smtputf8: true }]);
+    expect(found.problems).toEqual([expect.objectContaining({ severity: 'warning', location: { file: 'subscribers/b.csv', line: 2 } })]);
+    expect(found.problems[0]!.message).toContain('listed already at subscribers/a.csv:2');
+  });
+
+  test('a suppression of either spelling of a domain stops the other', () => {
+    const list = 'email\nuser@bücher.example\nother@xn--bcher-kva.example\nkept@example.com\n';
+    const found = discover({ 'list.csv': list, 'suppressed.csv': 'email,status\nuser@xn--bcher-kva.example,unsubscribed\nother@BÜCHER.example,unsubscribed\n' });
+    expect(emails(found)).toEqual(['kept@example.com']);
+  });
+
+  test('the key of an all-ASCII address is what it always was; a Unicode domain is keyed in its ASCII form', () => {
+    expect(checkAddress('Ann.Lee+x@Example.COM')).toMatchObject({ address: 'Ann.Lee+x@example.com', key: 'ann.lee+x@example.com' });
+    expect(checkAddress('u@xn--bcher-kva.example')).toMatchObject({ address: 'u@xn--bcher-kva.example', key: 'u@xn--bcher-kva.example', smtputf8: false });
+    expect(checkAddress('u@xn--zz.example')).toMatchObject({ key: 'u@xn--zz.example' });
+    expect(checkAddress('Zoë@Bücher.Example')).toMatchObject({ address: 'Zoë@bücher.example', key: 'zoë@xn--bcher-kva.example', smtputf8: true });
+    expect(checkAddress('u@faß.de')).toMatchObject({ key: 'u@xn--fa-hia.de' });
+    expect(legacyKey('Zoë@bücher.example')).toBe('zoë@bücher.example');
+    expect(legacyKey('ann@example.com')).toBeUndefined();
   });
 
   test('a BOM, CRLF line endings and quoted commas in names are read correctly', () => {
@@ -317,7 +356,7 @@ describe('a large list, parsed on a thread of its own', () => {
         });`;
       const out = nodeJson<{ apart: unknown; here: DiscoveredSubscribers }>(script);
       expect(out.apart).toEqual(out.here);
-      expect(out.here.subscribers.map((s) => s.key)).toEqual(['ann@example.com', 'zoë@bücher.example', 'dee@example.org']);
+      expect(out.here.subscribers.map((s) => s.key)).toEqual(['ann@example.com', 'zoë@xn--bcher-kva.example', 'dee@example.org']);
       expect(out.here.problems.length).toBeGreaterThanOrEqual(2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -142,3 +142,37 @@ test('export: everyone with a status, to stdout or a file; importing it elsewher
   expect((await herald(other, ['subscribers', 'import', file])).code).toBe(0);
   expect((await herald(other, ['subscribers', 'export'])).stdout).toBe('email,name,status\nann@example.com,Ann,active\nbo@example.com,,removed\ndi@example.com,,cleaned\n');
 });
+
+test('export guards cells a spreadsheet would run as formulas with a leading \'; importing the export takes it off again', async () => {
+  nl.write('subscribers/list.csv', [
+    'email,name',
+    '"=cmd|\'/Ccalc\'!A0@evil.example","=HYPERLINK(""http://evil.example/"")"',
+    '+plus@example.com,@handle',
+    'ann@example.com,-Ann',
+    'tab@example.com,"\tTab"',
+    'plain@example.com,Plain Name',
+    '',
+  ].join('\n'));
+  const out = await herald(nl, ['subscribers', 'export']);
+  expect(out.code).toBe(0);
+  expect(out.stdout).toBe([
+    'email,name,status',
+    '\'=cmd|\'/Ccalc\'!A0@evil.example,"\'=HYPERLINK(""http://evil.example/"")",active',
+    '\'+plus@example.com,\'@handle,active',
+    'ann@example.com,\'-Ann,active',
+    // discovery reads the name trimmed, so the tab is gone before the export sees it
+    'tab@example.com,Tab,active',
+    'plain@example.com,Plain Name,active',
+    '',
+  ].join('\n'));
+  // adding a name keeps it as typed: herald's own list files hold data, the export is what spreadsheets get
+  expect((await herald(nl, ['subscribers', 'add', 'new@example.com', '--name', '=1+1'])).code).toBe(0);
+  expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nnew@example.com,=1+1\n');
+
+  const file = path.join(nl.root, 'everyone.csv');
+  expect((await herald(nl, ['subscribers', 'export', '--output', file])).code).toBe(0);
+  other = makeNewsletter({ posts: { 'hello.md': '---\ntitle: Hello\n---\nHi.\n' }, subscribers: {} });
+  expect((await herald(other, ['subscribers', 'import', file])).code).toBe(0);
+  expect(other.read('subscribers/everyone.csv')).toContain('=cmd|\'/Ccalc\'!A0@evil.example,"=HYPERLINK(""http://evil.example/"")"\n+plus@example.com,@handle\n');
+  expect(await recipients(other)).toEqual(await recipients(nl));
+});

@@ -343,3 +343,20 @@ describe('pages, headers, logs', () => {
     expect(fs.existsSync(`${nl.root}/subscribers/suppressed.csv`)).toBe(false);
   });
 });
+
+describe('internationalised domains', () => {
+  test('a link signed before domains were keyed in ASCII (Unicode key) unsubscribes both spellings', async () => {
+    const nl = newsletter({}, { 'list.csv': 'email\nuser@bücher.example\nkept@example.com\n', 'other.csv': 'email\nuser@xn--bcher-kva.example\n' });
+    const { at } = await serve(nl);
+    const res = await fetch(at(link(tokenFor('user@bücher.example'))), oneClick);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('user@bücher.example');
+    expect(activeKeys(nl)).toEqual(['kept@example.com']);
+    expect(nl.read('subscribers/suppressed.csv')).toContain('user@xn--bcher-kva.example,unsubscribed');
+    // and a link signed with today's key (the punycode form) finds it already done
+    const again = await fetch(at(link(tokenFor('user@xn--bcher-kva.example'))));
+    const page = await again.text();
+    expect(page).toContain('is not on the');
+    expect(page).toContain('user@bücher.example'); // shown as a person writes it
+  });
+});

@@ -4,11 +4,16 @@
  * only shows a button; the button adds the address once; the link cannot be edited, reused for
  * another purpose or used after 48 hours; the form gives nothing away and cannot flood a mailbox.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
 import { type RunningServer, startServer } from '../../src/serve/server';
-import { PER_ADDRESS_COOLDOWN_MS, formName } from '../../src/serve/subscribe';
+import { RATE_LIMIT_FILE } from '../../src/record/rate-limit';
+import { clientKey, clientOf } from '../../src/serve/client';
+import { PER_ADDRESS_COOLDOWN_MS, PER_CLIENT_WINDOWS, formName } from '../../src/serve/subscribe';
 import { unsubscribeToken } from '../../src/unsubscribe/token';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
@@ -102,7 +107,7 @@ test('ask → signed confirmation email → the link shows a button → the butt
   expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\nNew.Person@example.com,New Person\n');
 });
 
-test('a name that a spreadsheet would run as a formula is stored without its formula sign', async () => {
+test('a name that a spreadsheet would run as a formula is stored without its formula sign; such an address is refused', async () => {
   const at = await serve();
   const asked = await fetch(at('/subscribe'), post({ email: 'eve@example.com', name: '=HYPERLINK("http://evil.example/","Eve")' }));
   expect(asked.status).toBe(200);
@@ -112,6 +117,12 @@ test('a name that a spreadsheet would run as a formula is stored without its for
   expect(nl.read('subscribers/subscribers.csv')).toBe('email,name\neve@example.com,"HYPERLINK(""http://evil.example/"",""Eve"")"\n');
   expect(formName(' +-@Bob ')).toBe('Bob');
   expect(formName('Anne-Marie')).toBe('Anne-Marie');
+  // an address a spreadsheet would run (valid by RFC 5322) is refused by the form
+  for (const email of ["=cmd|'/Ccalc'!A0@evil.example", '+1@example.com', '-x@example.com']) {
+    expect((await fetch(at('/subscribe'), post({ email }))).status).toBe(400);
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  expect(smtp.messages).toHaveLength(1);
 });
 
 test('someone who unsubscribed can come back; a bounced or complaining address cannot, and gets no email', async () => {
@@ -198,4 +209,125 @@ test('an SMTP server that refuses: 503, try again later, and the address may ask
   const second = await fetch(at('/subscribe'), post({ email: 'later@example.com' }));
   expect(second.status).toBe(200);
   await smtp.waitForMessages(1);
+});
+
+test('nothing typed into the form reaches a header of the confirmation: To is the bare address, the subject is fixed', async () => {
+  const at = await serve();
+  const spam = 'WIN $5000 NOW at http://spam.example/claim';
+  expect((await fetch(at('/subscribe'), post({ email: 'victim@example.com', name: spam }))).status).toBe(200);
+  const [mail] = await smtp.waitForMessages(1);
+  expect(mail!.envelopeTo).toEqual(['victim@example.com']);
+  expect(mail!.parsed.to).toMatchObject({ value: [{ address: 'victim@example.com', name: '' }] });
+  expect(mail!.parsed.subject).toBe('Confirm your subscription to Test Letter');
+  const raw = mail!.raw.toString('utf8');
+  const headers = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  expect(headers).toMatch(/^To: victim@example\.com$/m);
+  expect(headers).not.toMatch(/WIN|spam\.example|5000/i);
+  // the body does not show it either; it travels only inside the signed link, to be stored on confirming
+  expect(mail!.parsed.text).not.toContain('WIN');
+  expect(mail!.parsed.html).not.toContain('WIN');
+  const link = confirmLinkIn(mail!.parsed.text ?? '');
+  expect((await fetch(at(link), post({ confirm: 'yes' }))).status).toBe(200);
+  expect(nl.read('subscribers/subscribers.csv')).toBe(`email,name\nvictim@example.com,${spam}\n`);
+});
+
+test('over-long fields are refused with a 400 page saying why, an over-large body with 413; nothing is sent', async () => {
+  const at = await serve();
+  const longAddress = await fetch(at('/subscribe'), post({ email: `${'a'.repeat(60)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(20)}.example` }));
+  expect(longAddress.status).toBe(400);
+  expect(await longAddress.text()).toContain('at most 254 characters');
+  const longName = await fetch(at('/subscribe'), post({ email: 'ok@example.com', name: 'N'.repeat(101) }));
+  expect(longName.status).toBe(400);
+  expect(await longName.text()).toContain('keep the name to 100 characters');
+  const huge = await fetch(at('/subscribe'), post({ email: 'ok@example.com', name: 'x', filler: 'y'.repeat(5000) }));
+  expect(huge.status).toBe(413);
+  // 100 characters is fine
+  expect((await fetch(at('/subscribe'), post({ email: 'ok@example.com', name: 'N'.repeat(100) }))).status).toBe(200);
+  const [mail] = await smtp.waitForMessages(1);
+  await new Promise((r) => setTimeout(r, 100));
+  expect(smtp.messages).toHaveLength(1);
+  expect(mail!.envelopeTo).toEqual(['ok@example.com']);
+});
+
+test('the per-address limit is kept in the state folder: a restarted server still sends no second confirmation', async () => {
+  let at = await serve();
+  expect((await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).status).toBe(200);
+  await smtp.waitForMessages(1);
+  await server!.close();
+  at = await serve();
+  const again = await fetch(at('/subscribe'), post({ email: 'twice@example.com' }));
+  expect(again.status).toBe(200); // the same page: the form does not say a confirmation went out recently
+  await new Promise((r) => setTimeout(r, 200));
+  expect(smtp.messages).toHaveLength(1);
+  expect(fs.existsSync(path.join(nl.root, '.herald', RATE_LIMIT_FILE))).toBe(true);
+  // the database holds no address in the clear
+  expect(fs.readFileSync(path.join(nl.root, '.herald', RATE_LIMIT_FILE)).includes('twice@example.com')).toBe(false);
+
+  clock = new Date(clock.getTime() + PER_ADDRESS_COOLDOWN_MS + 1000);
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await smtp.waitForMessages(2);
+  // three a day at most, restarts or not
+  clock = new Date(clock.getTime() + PER_ADDRESS_COOLDOWN_MS + 1000);
+  await server!.close();
+  at = await serve();
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await smtp.waitForMessages(3);
+  clock = new Date(clock.getTime() + PER_ADDRESS_COOLDOWN_MS + 1000);
+  await (await fetch(at('/subscribe'), post({ email: 'twice@example.com' }))).text();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(smtp.messages).toHaveLength(3);
+});
+
+test('a client that asks too often gets 429 with Retry-After, also after a restart, and nothing about the address is looked at', async () => {
+  let at = await serve();
+  for (let i = 0; i < PER_CLIENT_WINDOWS[0]!.max; i++) {
+    expect((await fetch(at('/subscribe'), post({ email: `reader${i}@example.com` }))).status).toBe(200);
+  }
+  await smtp.waitForMessages(PER_CLIENT_WINDOWS[0]!.max);
+  const limited = await fetch(at('/subscribe'), post({ email: 'one.more@example.com' }));
+  expect(limited.status).toBe(429);
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect(await limited.text()).toContain('Too many subscribe requests');
+  // the same answer for an address that is subscribed already
+  expect((await fetch(at('/subscribe'), post({ email: 'ann@example.com' }))).status).toBe(429);
+  await server!.close();
+  at = await serve();
+  expect((await fetch(at('/subscribe'), post({ email: 'one.more@example.com' }))).status).toBe(429);
+  // invalid requests and GETs are answered as before and counted nowhere
+  expect((await fetch(at('/subscribe'), post({ email: 'not-an-address' }))).status).toBe(400);
+  expect((await fetch(at('/subscribe'))).status).toBe(200);
+  clock = new Date(clock.getTime() + 3_600_000 + 1000);
+  expect((await fetch(at('/subscribe'), post({ email: 'one.more@example.com' }))).status).toBe(200);
+  await smtp.waitForMessages(PER_CLIENT_WINDOWS[0]!.max + 1);
+});
+
+test('behind a proxy (serve.trustProxy), clients are told apart by the address the proxy appended', async () => {
+  const config = JSON.parse(nl.read('herald.config.json')) as { serve: Record<string, unknown> };
+  nl.write('herald.config.json', JSON.stringify({ ...config, serve: { ...config.serve, trustProxy: true } }));
+  const at = await serve();
+  const from = (ip: string, email: string) => fetch(at('/subscribe'), { ...post({ email }), headers: { 'X-Forwarded-For': `198.51.100.1, ${ip}` } });
+  for (let i = 0; i < PER_CLIENT_WINDOWS[0]!.max; i++) expect((await from('203.0.113.5', `a${i}@example.com`)).status).toBe(200);
+  expect((await from('203.0.113.5', 'a-more@example.com')).status).toBe(429);
+  expect((await from('203.0.113.6', 'b@example.com')).status).toBe(200);
+  expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+  expect(clientKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+  expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+  expect(clientOf('192.0.2.9', '203.0.113.5', false)).toBe('192.0.2.9');
+});
+
+test('a GET never changes anything: no confirmation, no count, no subscriber', async () => {
+  const at = await serve();
+  const token = confirmToken({ email: 'get@example.com', name: '', at: clock }, SECRET);
+  for (let i = 0; i < 20; i++) {
+    expect((await fetch(at('/subscribe?email=get%40example.com'))).status).toBe(200);
+    expect((await fetch(at(`/subscribe/confirm?token=${token}`))).status).toBe(200);
+  }
+  expect(active()).toEqual(['ann@example.com']);
+  expect(smtp.messages).toHaveLength(0);
+  const db = new Database(path.join(nl.root, '.herald', RATE_LIMIT_FILE), { readonly: true });
+  try {
+    expect((db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(0);
+  } finally {
+    db.close();
+  }
 });

@@ -29,7 +29,7 @@ describe('reading each service\'s export', () => {
     expect(r.active.map((a) => [a.email, a.name, a.line])).toEqual([
       ['ada@example.com', 'Ada Lovelace', 2],
       ['grace@example.org', 'Grace Hopper, Rear Adm.', 3],
-      ['linus@example.net', 'Linus', 7],
+      ['linus@example.net', 'Linus', 6], // the row starts on line 6; its quoted Address cell runs on to line 7
       ['zoe@exämple.de', 'Zoë Ünïcode', 9],
     ]);
     expect(r.suppressed).toEqual([]);
@@ -38,6 +38,15 @@ describe('reading each service\'s export', () => {
     expect(where(r.problems)).toEqual(['error mailchimp-subscribed.csv:4', 'warning mailchimp-subscribed.csv:5', 'error mailchimp-subscribed.csv:8']);
     expect(r.problems[1]!.message).toMatch(/ADA@example\.com is listed already at mailchimp-subscribed\.csv:2/);
     expect(r.problems[2]!.message).toMatch(/more than one address/);
+  });
+
+  test.each([['LF', '\n'], ['CRLF', '\r\n']])('rows are named by the line they start on, also after names with line breaks (%s)', (_name, eol) => {
+    const text = ['email,name,status', 'a@example.com,"Ann', 'Lee",subscribed', 'bad,B,subscribed', 'c@example.com,"C', 'D', 'E",weird', 'A@example.com,Again,unsubscribed', ''].join(eol);
+    const r = interpretExport(text, 'x.csv');
+    expect(where(r.problems)).toEqual(['error x.csv:4', 'error x.csv:5', 'warning x.csv:8']);
+    expect(r.problems[1]!.message).toContain('unknown status "weird"');
+    expect(r.problems[2]!.message).toContain('listed already at x.csv:2');
+    expect(r.suppressed.map((s) => [s.email, s.line])).toEqual([['a@example.com', 2]]);
   });
 
   test('Mailchimp unsubscribed and cleaned exports (recognised by UNSUB_TIME / CLEAN_TIME) are all suppressions', () => {
@@ -83,7 +92,7 @@ describe('reading each service\'s export', () => {
     expect(broken.broken).toBe(true);
     expect(broken.active).toEqual([]);
     expect(broken.problems[0]!.message).toMatch(/not valid CSV/);
-    expect(broken.problems[0]!.location).toEqual({ file: 'broken.csv', line: 4 });
+    expect(broken.problems[0]!.location).toEqual({ file: 'broken.csv', line: 3 }); // where the unclosed quote's row starts
     const noEmail = interpretExport(read('no-email-column.csv'), 'x.csv');
     expect(noEmail.broken).toBe(true);
     expect(noEmail.problems[0]!.message).toMatch(/no email column/);
@@ -160,7 +169,7 @@ describe('writing an import', () => {
     expect(unsub).toMatchObject({ imported: 0, newlySuppressed: 2, written: false });
     expect(files()).toEqual(['mailchimp.csv', 'suppressed.csv']);
     const active = discoverSubscribers(dir).subscribers.map((s) => s.key);
-    expect(active).toEqual(['ada@example.com', 'linus@example.net', 'zoe@exämple.de']);
+    expect(active).toEqual(['ada@example.com', 'linus@example.net', 'zoe@xn--exmple-cua.de']);
     // importing the subscribed export again (replacing) keeps grace suppressed
     const again = run('mailchimp-subscribed.csv', { as: 'mailchimp', replace: true });
     expect(again).toMatchObject({ imported: 3, keptSuppressed: 1 });

@@ -79,6 +79,21 @@ describe('suppression list', () => {
     expect(read('suppressed.csv')).toBe('email,status\n"open,unsubscribed\n');
   });
 
+  test('a broken suppression list names the line its bad row starts on, with CRLF and line breaks in notes', () => {
+    const rows = ['email,status,date,note', 'a@example.com,removed,,"two', 'lines"', 'b@example.com,removed,,"three', 'whole', 'lines"', 'c@example.com,removed,,"open', ''];
+    for (const eol of ['\n', '\r\n']) {
+      write('suppressed.csv', rows.join(eol));
+      let thrown: unknown;
+      try {
+        readSuppressions(dir);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(HeraldError);
+      expect((thrown as HeraldError).location).toEqual({ file: 'subscribers/suppressed.csv', line: 7 });
+    }
+  });
+
   test('eight processes adding at once lose nothing (the list lock)', async () => {
     const module = path.resolve(__dirname, '../../dist/subscribers/suppression.js');
     if (!fs.existsSync(module)) throw new Error('run npm run build first: this test starts node processes on dist/');
