@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load';
+import { scheduleProblems } from '../config/schedule-settings';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { resolveSender } from '../render/envelope';
@@ -20,6 +21,7 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
     problems.push(problemFromError(err));
   }
   problems.push(...signingSecretProblems(settings, new Date()));
+  problems.push(...scheduleProblems(settings.schedule, settings.configPath));
   problems.push(...(await checkTemplates(settings)));
   const now = new Date();
   for (const post of inputs.posts) {

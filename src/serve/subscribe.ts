@@ -7,6 +7,7 @@ import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
+import { headerText } from '../render/header-text';
 import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
@@ -112,9 +113,9 @@ export class SubscribeFlow {
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
     const composer = new MailComposer({
       from: sender.from,
-      to: { name, address: email },
+      to: { name: headerText(name), address: email },
       replyTo: sender.replyTo,
-      subject: `Confirm your subscription to ${newsletter}`,
+      subject: headerText(`Confirm your subscription to ${newsletter}`),
       text,
       html,
       messageId,
