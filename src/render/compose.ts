@@ -154,6 +154,8 @@ function header(name: string, value: string): string {
 /** Unstructured text (the subject): encoded-words where needed, and never a word too long to fold. */
 export function encodeText(value: string): string {
   const text = headerText(value);
+  // text that looks like an encoded-word would be decoded by the reader's client: it is encoded itself
+  if (text.includes('=?')) return lib().mimeFuncs.encodeWord(text, 'Q', 52);
   const encoded = lib().mimeFuncs.encodeWords(text, 'Q', 52);
   // a line may not pass 998 octets: a long run without spaces (a title of one long word) is split into encoded-words
   return LONG_WORD.test(encoded) ? lib().mimeFuncs.encodeWord(text, 'Q', 52) : encoded;

@@ -7,11 +7,13 @@
 
 /** C0 controls, DEL, C1 controls, and Unicode's line and paragraph separators. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
-const OTHER_CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+/** A run of control characters with the spaces around it. */
+const CONTROL_RUN = /\s*[\u0000-\u001f\u007f-\u009f\u2028\u2029][\s\u0000-\u001f\u007f-\u009f]*/g;
 
-/** Breaks and tabs become a space; other control characters are dropped. Most values are returned as they are. */
+/**
+ * Each run of control characters (line breaks, tabs, NUL…) becomes one space, as a subscriber's
+ * name does when it is read, so words on either side stay apart. Most values are returned as they are.
+ */
 export function headerText(value: string): string {
-  if (!CONTROL.test(value)) return value;
-  return value.replace(LINE_BREAKS, ' ').replace(OTHER_CONTROLS, '');
+  return CONTROL.test(value) ? value.replace(CONTROL_RUN, ' ') : value;
 }

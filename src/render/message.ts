@@ -1,6 +1,6 @@
 import type MailComposer from 'nodemailer/lib/mail-composer';
 import type { Subscriber } from '../discover/subscribers';
-import { listIdValue } from './compose';
+import { encodeText, listIdValue } from './compose';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import { type RenderedPost, fillMessage } from './post';
@@ -37,6 +37,8 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
   const headers: Record<string, string | { prepared: boolean; foldLines: boolean; value: string }> = {
     // nodemailer would encode the whole value as text, angle brackets included; its name is a phrase
     'List-Id': { prepared: true, foldLines: true, value: listIdValue(sender.listId) },
+    // encoded as the fast path does (compose.ts), which also covers text that looks like an encoded-word
+    Subject: { prepared: true, foldLines: true, value: encodeText(opts.test ? `[test] ${filled.subject}` : filled.subject) },
     'List-Unsubscribe': links.header,
   };
   if (links.oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
@@ -46,7 +48,6 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
     from: sender.from,
     to: { name: headerText(recipient.name), address: recipient.email },
     replyTo: sender.replyTo,
-    subject: headerText(opts.test ? `[test] ${filled.subject}` : filled.subject),
     html: filled.html,
     text: filled.text,
     messageId,
