@@ -24,7 +24,8 @@ export function parseMailbox(value: string): Mailbox | { readonly problem: strin
   if (!match) return { problem: `${shown} is not one address; write "Name <address@example.com>" or just address@example.com` };
   const name = (match[1] ?? match[2] ?? '').trim();
   const check = checkAddress(match[3] ?? match[4] ?? '');
-  if (!check.ok) return { problem: `${shown}: ${check.reason}; write "Name <address@example.com>" or just address@example.com` };
+  // the reason quotes the address; it is the whole value unless a name came with it
+  if (!check.ok) return { problem: `${match[4] === undefined ? `${shown}: ` : ''}${check.reason}; write "Name <address@example.com>" or just address@example.com` };
   const address = check.address;
   // the sender's own addresses go into headers and the envelope of every message, where a
   // non-ASCII local part would need SMTPUTF8 from every receiving server
@@ -60,9 +61,8 @@ export function headerTextProblem(value: string): string | undefined {
 export function listIdProblem(value: string): string | undefined {
   const shown = JSON.stringify(value);
   if (CONTROL_CHARACTERS.test(value)) return `${shown} contains a line break or another control character; write it on one line`;
-  const match = /^\s*(?:([^<>"]*?)\s*<([^<>]*)>|([^<>\s"]+))\s*$/.exec(value);
-  const id = match ? (match[2] ?? match[3])! : '';
-  if (!match || !LIST_ID.test(id) || id.length > 255) {
+  const { phrase, id } = splitListId(value);
+  if (/[<>]/.test(phrase) || !LIST_ID.test(id) || id.length > 255) {
     return `${shown} is not a List-Id; write "Name <list.example.com>" (an ASCII identifier in angle brackets, with at least one dot)`;
   }
   return undefined;
@@ -70,9 +70,10 @@ export function listIdProblem(value: string): string | undefined {
 
 const LIST_ID = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)+$/;
 
-/** A List-Id setting split into its phrase (possibly empty) and its identifier, without brackets. */
+/** A List-Id setting split into its name (possibly empty, unquoted) and its identifier, without brackets. */
 export function splitListId(value: string): { readonly phrase: string; readonly id: string; readonly bracketed: boolean } {
-  const match = /^\s*(?:([^<>"]*?)\s*<([^<>]*)>|(\S+))\s*$/.exec(value);
+  const match = /^\s*([\s\S]*?)\s*<([^<>]*)>\s*$/.exec(value);
   if (!match) return { phrase: '', id: value.trim(), bracketed: false };
-  return { phrase: (match[1] ?? '').trim(), id: (match[2] ?? match[3])!, bracketed: match[2] !== undefined };
+  const quoted = /^"((?:[^"\\]|\\[\s\S])*)"$/.exec(match[1]!);
+  return { phrase: quoted ? quoted[1]!.replace(/\\([\s\S])/g, '$1') : match[1]!, id: match[2]!, bracketed: true };
 }

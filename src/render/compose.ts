@@ -170,8 +170,8 @@ export function formatAddress(name: string, address: string): string {
   const addr = `${local}@${headerDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local))}`;
   if (!name) return addr;
   if (/^[\w ]*$/.test(name)) return name.length < 900 ? `${name} <${addr}>` : `${lib().mimeFuncs.encodeWord(name, 'Q', 52)} <${addr}>`;
-  const text = headerText(name);
-  if (!text.trim()) return addr;
+  const text = headerText(name).trim();
+  if (!text) return addr;
   return `${encodePhrase(text)} <${addr}>`;
 }
 
@@ -187,7 +187,7 @@ function encodePhrase(text: string): string {
  */
 export function listIdValue(listId: string): string {
   const { phrase, id, bracketed } = splitListId(listId);
-  if (!bracketed) return id;
+  if (!bracketed) return /^[\x21-\x7e]+$/.test(id) ? id : encodeText(id);
   const text = headerText(phrase).trim();
   if (!text) return `<${id}>`;
   return `${PLAIN_PHRASE.test(text) && !text.includes('=?') && text.length < 900 ? text : encodePhrase(text)} <${id}>`;

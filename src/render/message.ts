@@ -46,7 +46,7 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
   const Composer = require('nodemailer/lib/mail-composer') as typeof MailComposer;
   const composer = new Composer({
     from: sender.from,
-    to: { name: headerText(recipient.name), address: recipient.email },
+    to: { name: headerText(recipient.name).trim(), address: recipient.email },
     replyTo: sender.replyTo,
     html: filled.html,
     text: filled.text,

@@ -113,7 +113,7 @@ export class SubscribeFlow {
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
     const composer = new MailComposer({
       from: sender.from,
-      to: { name: headerText(name), address: email },
+      to: { name: headerText(name).trim(), address: email },
       replyTo: sender.replyTo,
       subject: headerText(`Confirm your subscription to ${newsletter}`),
       text,
