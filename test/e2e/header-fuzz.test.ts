@@ -84,6 +84,8 @@ interface Round {
   readonly name: string;
   readonly fromName: string;
   readonly replyName: string;
+  /** A configured List-Id name, or undefined for the one herald derives from the newsletter's name. */
+  readonly listName?: string;
   readonly subject: string;
   readonly titles: readonly string[];
   readonly subscribers: readonly { email: string; name: string }[];
@@ -100,6 +102,7 @@ function makeRound(seed: number): Round {
     name: `N ${setting()}`,
     fromName: `F ${setting()}`,
     replyName: `R ${setting()}`,
+    listName: g.random() < 0.5 ? `L ${setting()}` : undefined,
     subject: `${decoration()} {{title}} ${g.random() < 0.5 ? '{{newsletter_name}} ' : ''}${personal ? '{{ name | "reader" }} ' : ''}${decoration()}`,
     titles: Array.from({ length: POSTS_PER_ROUND }, (_, i) => `T${i} ${g.text({ controls: true })}`),
     subscribers: Array.from({ length: SUBSCRIBERS_PER_ROUND }, (_, i) => ({
@@ -143,9 +146,9 @@ function checkMessage(round: Round, message: ReceivedMessage): void {
   const replyTo = readMailbox(one('reply-to'));
   expect({ ...replyTo, name: visible(replyTo.name) }).toEqual({ name: visible(round.replyName), address: 'editor@example.com' });
 
-  const listId = /^(.*?)\s*<([a-z0-9-]{1,63}\.blog\.example\.com)>$/.exec(one('list-id'));
+  const listId = /^(.*?)\s*<([a-z0-9-]{1,63}\.blog\.example\.com|list\.example\.org)>$/.exec(one('list-id'));
   if (!listId) throw new Error(`a List-ID that is not "phrase <id>": ${one('list-id').slice(0, 200)}`);
-  expect(visible(decodePhrase(listId[1]!))).toBe(visible(round.name.replace(/[<>"]/g, '')));
+  expect(visible(decodePhrase(listId[1]!))).toBe(visible(round.listName ?? round.name.replace(/[<>"]/g, '')));
 
   const slug = /Read it on the website: https:\/\/blog\.example\.com\/(p\d+)\//.exec(message.parsed.text ?? '')?.[1];
   const title = round.titles[Number(slug?.slice(1))];
@@ -174,7 +177,8 @@ describe(`header-bound values never break a header (seed ${SEED}; HERALD_HEADER_
     const posts = Object.fromEntries(round.titles.map((title, n) => [`p${n}.md`, `---\ntitle: ${yamlString(title)}\nslug: p${n}\n---\nBody of post ${n}.\n`]));
     const csv = ['email,name', ...round.subscribers.map((s) => `${s.email},${csvField(s.name)}`)].join('\n') + '\n';
     nl = makeNewsletter({
-      config: { name: round.name, from: `"${round.fromName}" <news@example.com>`, replyTo: `"${round.replyName}" <editor@example.com>`, subject: round.subject, smtp: FAST_SMTP },
+      config: { name: round.name, from: `"${round.fromName}" <news@example.com>`, replyTo: `"${round.replyName}" <editor@example.com>`,
+        ...(round.listName ? { listId: `${round.listName} <list.example.org>` } : {}), subject: round.subject, smtp: FAST_SMTP },
       posts,
       subscribers: { 'list.csv': csv },
     });
