@@ -7,6 +7,7 @@ import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
+import { encodeText } from '../render/compose';
 import { headerText } from '../render/header-text';
 import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
@@ -115,12 +116,12 @@ export class SubscribeFlow {
       from: sender.from,
       to: { name: headerText(name).trim(), address: email },
       replyTo: sender.replyTo,
-      subject: headerText(`Confirm your subscription to ${newsletter}`),
       text,
       html,
       messageId,
       date: this.deps.now(),
-      headers: { 'Auto-Submitted': 'auto-generated' },
+      // encoded as every herald subject is (render/compose.ts)
+      headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(`Confirm your subscription to ${newsletter}`) } },
       disableFileAccess: true,
       disableUrlAccess: true,
     });
