@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Settings } from '../config/load';
+import { scheduleProblems } from '../config/schedule-settings';
 import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
 import { tlsFailure } from '../deliver/smtp-url';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
@@ -21,6 +22,7 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
     problems.push(problemFromError(err));
   }
   problems.push(...signingSecretProblems(settings, new Date()));
+  problems.push(...scheduleProblems(settings.schedule, settings.configPath));
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
   // a template reported above is not reported again for each post that uses it

@@ -1,4 +1,5 @@
 import type { Settings } from '../config/load';
+import { scheduleProblems } from '../config/schedule-settings';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../errors';
 import { prepareStateDir } from '../record/state-dir';
 import { ExitCode, type Output } from './io';
@@ -86,21 +87,6 @@ async function runTick(opts: ScheduleOptions, io: Output): Promise<void> {
 }
 
 export function validateSchedule(cron: string, timezone: string, configPath: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nodeCron = require('node-cron') as typeof import('node-cron');
-  const detail = nodeCron.validateDetailed(cron);
-  if (!detail.valid) {
-    throw new HeraldError(ErrorCode.ECONFIG, `schedule.cron "${cron}" is not a cron expression: ${detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`, {
-      location: { file: configPath },
-      hint: 'Use 5 fields (minute hour day month weekday) or 6 with seconds first, e.g. "*/10 * * * *".',
-    });
-  }
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-  } catch {
-    throw new HeraldError(ErrorCode.ECONFIG, `schedule.timezone "${timezone}" is not a time zone`, {
-      location: { file: configPath },
-      hint: 'Use an IANA name such as "UTC" or "Europe/Paris".',
-    });
-  }
+  const [first] = scheduleProblems({ cron, timezone }, configPath);
+  if (first) throw new HeraldError(first.code, first.message, { location: first.location, hint: first.hint });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSmtpUrl } from '../deliver/smtp-url';
 import { ErrorCode, HeraldError } from '../errors';
+import { mailboxProblem } from './header-settings';
 import { type ConfigFile, validateConfig } from './schema';
 
 export const CONFIG_FILE = 'herald.config.json';
@@ -85,6 +86,13 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
   }
   // checked now, so a wrong URL is a settings error for every command, before anything is read
   if (env.smtpUrl) parseSmtpUrl(env.smtpUrl);
+  const fromProblem = env.from === undefined ? undefined : mailboxProblem(env.from);
+  if (fromProblem) {
+    // the environment's sender goes into every message's From, so it gets the same rule as "from"
+    throw new HeraldError(ErrorCode.ECONFIG, `HERALD_FROM: ${fromProblem}`, {
+      hint: 'For example HERALD_FROM="The Dispatch <news@example.com>", or unset it to use "from" in herald.config.json.',
+    });
+  }
   return {
     ...config,
     unsubscribe: { ...config.unsubscribe, url: unsubscribeUrl },

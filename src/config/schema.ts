@@ -1,5 +1,6 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../deferred-require';
+import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -11,6 +12,12 @@ const { z } = requireDeferring<typeof Zod>('zod', new Map([['../locales/index.cj
  * The settings of herald.config.json. Secrets (SMTP password, unsubscribe secret, DKIM key) are
  * deliberately absent: they come from the environment only, see config/load.ts.
  */
+/** A value that reaches a mail header is refused when it could break out of it (see header-settings.ts). */
+const headerSafe = (problem: (value: string) => string | undefined) => (value: string, ctx: Zod.RefinementCtx) => {
+  const found = problem(value);
+  if (found) ctx.addIssue({ code: 'custom', message: found });
+};
+
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "https://example.com/"' });
 
@@ -29,19 +36,19 @@ export const smtpSchema = z.strictObject({
 });
 
 const configSchema = z.strictObject({
-  name: z.string().min(1).default('Newsletter').describe('the newsletter name, shown in the email and in List-Id'),
+  name: z.string().min(1).superRefine(headerSafe(headerTextProblem)).default('Newsletter').describe('the newsletter name, shown in the email and in List-Id'),
   siteUrl: httpUrl.describe('base URL of the website; relative links and images in posts are resolved against it'),
-  from: z.string().min(3).optional().describe('sender, e.g. "The Dispatch <news@example.com>"; HERALD_FROM overrides it'),
-  replyTo: z.string().min(3).optional(),
-  subject: z.string().min(1).default('{{title}}').describe('subject format; {{title}} and {{newsletter_name}} are filled in'),
+  from: z.string().min(3).superRefine(headerSafe(mailboxProblem)).optional().describe('sender, e.g. "The Dispatch <news@example.com>"; HERALD_FROM overrides it'),
+  replyTo: z.string().min(3).superRefine(headerSafe(mailboxProblem)).optional().describe('one Reply-To address, "Name <address>" or just the address'),
+  subject: z.string().min(1).superRefine(headerSafe(headerTextProblem)).default('{{title}}').describe('subject format; {{title}} and {{newsletter_name}} are filled in'),
   template: z.string().min(1).default('default').describe('template used when a post names none (templates/NAME.mjml)'),
   postUrl: z.string().min(1).default('{{slug}}/').describe('where a post lives on the site, relative to siteUrl'),
-  listId: z.string().min(3).optional().describe('List-Id header value; derived from name and siteUrl when absent'),
+  listId: z.string().min(3).superRefine(headerSafe(listIdProblem)).optional().describe('List-Id header value; derived from name and siteUrl when absent'),
   postalAddress: z.string().optional().describe('postal address printed in the footer'),
   unsubscribe: z
     .strictObject({
       url: httpUrl.optional().describe('public URL of the unsubscribe endpoint; HERALD_PUBLIC_URL overrides it'),
-      mailto: z.string().min(3).optional().describe('address that receives unsubscribe requests by mail'),
+      mailto: z.string().min(3).superRefine(headerSafe(plainAddressProblem)).optional().describe('address that receives unsubscribe requests by mail'),
     })
     .default({}),
   smtp: smtpSchema.default(smtpSchema.parse({})),

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
 import type * as Qp from 'nodemailer/lib/qp';
 import type * as Shared from 'nodemailer/lib/shared';
+import { splitListId } from '../config/header-settings';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
+import { headerText } from './header-text';
 import type { OutgoingMessage, Recipient } from './message';
 import type { RenderedPost } from './post';
 import { type RecipientValues, type Segments, escapeHtml } from './template';
@@ -58,10 +60,10 @@ export function compileMessage(rendered: RenderedPost, sender: Sender, date: Dat
   const staticSubject = rendered.subject.parts.every((p) => typeof p === 'string') ? rendered.subject.parts.join('') : undefined;
   const headers = [
     header('From', formatAddress(sender.from.name, sender.from.address)),
-    sender.replyTo ? header('Reply-To', formatAddressList(sender.replyTo)) : '',
+    sender.replyTo ? header('Reply-To', formatAddress(sender.replyTo.name, sender.replyTo.address)) : '',
     staticSubject !== undefined ? header('Subject', encodeText(staticSubject)) : '',
     header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
-    header('List-ID', sender.listId),
+    header('List-ID', listIdValue(sender.listId)),
     'MIME-Version: 1.0' + CRLF,
     header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
   ].join('');
@@ -149,21 +151,50 @@ function header(name: string, value: string): string {
   return lib().mimeFuncs.foldLines(`${name}: ${value}`, 76) + CRLF;
 }
 
-function encodeText(value: string): string {
-  return lib().mimeFuncs.encodeWords(value.replace(/[\r\n]+/g, ' '), 'Q', 52);
+/** Unstructured text (the subject): encoded-words where needed, and never a word too long to fold. */
+export function encodeText(value: string): string {
+  const text = headerText(value);
+  // text that looks like an encoded-word would be decoded by the reader's client: it is encoded itself
+  if (text.includes('=?')) return lib().mimeFuncs.encodeWord(text, 'Q', 52);
+  const encoded = lib().mimeFuncs.encodeWords(text, 'Q', 52);
+  // a line may not pass 998 octets: a long run without spaces (a title of one long word) is split into encoded-words
+  return LONG_WORD.test(encoded) ? lib().mimeFuncs.encodeWord(text, 'Q', 52) : encoded;
 }
 
-function formatAddress(name: string, address: string): string {
+const LONG_WORD = /\S{900}/;
+
+/** A mailbox as nodemailer writes it: the name as it is, quoted, or as encoded-words. */
+export function formatAddress(name: string, address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, at);
   const addr = `${local}@${headerDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local))}`;
   if (!name) return addr;
-  let encoded: string;
-  if (/^[\w ]*$/.test(name)) encoded = name;
-  else if (/^[\x20-\x7e]*$/.test(name)) encoded = lib().mimeFuncs.quoteString(name);
-  else encoded = lib().mimeFuncs.encodeWord(name, 'Q', 52);
-  return `${encoded} <${addr}>`;
+  if (/^[\w ]*$/.test(name)) return name.length < 900 ? `${name} <${addr}>` : `${lib().mimeFuncs.encodeWord(name, 'Q', 52)} <${addr}>`;
+  const text = headerText(name).trim();
+  if (!text) return addr;
+  return `${encodePhrase(text)} <${addr}>`;
 }
+
+/** A phrase (display name, List-Id name) of printable ASCII is quoted; anything else becomes encoded-words. */
+function encodePhrase(text: string): string {
+  if (/^[\x20-\x7e]*$/.test(text) && text.length < 900) return lib().mimeFuncs.quoteString(text);
+  return lib().mimeFuncs.encodeWord(text, 'Q', 52);
+}
+
+/**
+ * The List-Id header: its name is a phrase like a display name (kept as it is when it is plain
+ * words, as herald always wrote it), the identifier in angle brackets is ASCII by construction.
+ */
+export function listIdValue(listId: string): string {
+  const { phrase, id, bracketed } = splitListId(listId);
+  if (!bracketed) return /^[\x21-\x7e]+$/.test(id) ? id : encodeText(id);
+  const text = headerText(phrase).trim();
+  if (!text) return `<${id}>`;
+  return `${PLAIN_PHRASE.test(text) && !text.includes('=?') && text.length < 900 ? text : encodePhrase(text)} <${id}>`;
+}
+
+/** Atoms and dots separated by spaces: a phrase that needs no quoting (RFC 5322 obs-phrase allows the dots). */
+const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~. ]*$/;
 
 /**
  * An address's domain as nodemailer writes it in a header (IDNA-normalised, as Unicode when the
@@ -176,8 +207,3 @@ export function headerDomain(domain: string, unicodeLocalPart: boolean): string 
 }
 
 const PLAIN_DOMAIN = /^(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*$/;
-
-function formatAddressList(value: string): string {
-  const match = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);
-  return match ? formatAddress((match[1] ?? '').trim(), (match[2] ?? match[3])!) : value;
-}

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import { type Mailbox, parseMailbox } from '../config/header-settings';
 import type { Settings } from '../config/load';
 import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError } from '../errors';
@@ -6,8 +8,9 @@ import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
 
 /** Sender, list identity and unsubscribe settings, resolved once per run from the settings. */
 export interface Sender {
-  readonly from: { readonly name: string; readonly address: string };
-  readonly replyTo?: string;
+  readonly from: Mailbox;
+  readonly replyTo?: Mailbox;
+  /** The List-Id as text (it also seeds Message-IDs); compose.ts encodes it for the header. */
   readonly listId: string;
   readonly messageIdDomain: string;
   /**
@@ -26,7 +29,8 @@ export function resolveSender(settings: Settings, opts: { requireSecret: boolean
       hint: 'For example "from": "The Dispatch <news@example.com>".',
     });
   }
-  const from = parseFrom(settings.from, settings.configPath);
+  const from = mailbox(settings.from, settings.env.from ? 'HERALD_FROM' : 'from', settings.configPath);
+  const replyTo = settings.replyTo ? mailbox(settings.replyTo, 'replyTo', settings.configPath) : undefined;
   const secret = settings.env.secret;
   if (settings.unsubscribe.url && !secret && opts.requireSecret) {
     throw new HeraldError(ErrorCode.ECONFIG, 'an unsubscribe URL is configured but HERALD_SECRET is not set', {
@@ -34,28 +38,36 @@ export function resolveSender(settings: Settings, opts: { requireSecret: boolean
     });
   }
   const site = new URL(settings.siteUrl);
-  const domain = from.address.slice(from.address.lastIndexOf('@') + 1);
-  const slug = settings.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'newsletter';
+  const domain = asciiDomain(from.address.slice(from.address.lastIndexOf('@') + 1));
+  // a list-id label is a DNS label at most: a long name must not make a header line too long to fold
+  const slug = settings.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 63).replace(/^-|-$/g, '') || 'newsletter';
+  const mailto = settings.unsubscribe.mailto ? mailbox(settings.unsubscribe.mailto, 'unsubscribe.mailto', settings.configPath).address : from.address;
   return {
     from,
-    replyTo: settings.replyTo,
+    replyTo,
     listId: settings.listId ?? `${settings.name.replace(/[<>"\r\n]/g, '')} <${slug}.${site.hostname}>`,
     messageIdDomain: domain,
     unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
-    unsubscribeMailto: settings.unsubscribe.mailto ?? from.address,
+    unsubscribeMailto: `${mailto.slice(0, mailto.lastIndexOf('@'))}@${asciiDomain(mailto.slice(mailto.lastIndexOf('@') + 1))}`,
     secret,
   };
 }
 
-function parseFrom(value: string, file: string): { name: string; address: string } {
-  const match = /^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+))\s*$/.exec(value);
-  if (!match) {
-    throw new HeraldError(ErrorCode.ECONFIG, `"${value}" is not a sender address`, {
-      location: { file },
+/** The same rule as the settings' check (config/header-settings.ts), for values that skipped it, such as HERALD_FROM. */
+function mailbox(value: string, setting: string, file: string): Mailbox {
+  const parsed = parseMailbox(value);
+  if ('problem' in parsed) {
+    throw new HeraldError(ErrorCode.ECONFIG, `${setting}: ${parsed.problem}`, {
+      location: setting === 'HERALD_FROM' ? undefined : { file },
       hint: 'Write it as "Name <address@example.com>" or just address@example.com.',
     });
   }
-  return { name: (match[1] ?? '').trim(), address: (match[2] ?? match[3])! };
+  return parsed;
+}
+
+/** Message-IDs and mailto: links are ASCII-only: an internationalised domain goes in its xn-- form. */
+function asciiDomain(domain: string): string {
+  return /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) || domain : domain;
 }
 
 /** The same post and subscriber always get the same Message-ID, so a resend is recognisable. */

@@ -1,6 +1,8 @@
 import type MailComposer from 'nodemailer/lib/mail-composer';
 import type { Subscriber } from '../discover/subscribers';
+import { encodeText, listIdValue } from './compose';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
+import { headerText } from './header-text';
 import { type RenderedPost, fillMessage } from './post';
 
 /** What the transport port sends: the exact bytes, and an envelope with exactly one recipient. */
@@ -32,8 +34,11 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
   const messageId = opts.test
     ? `<test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}@${sender.messageIdDomain}>`
     : messageIdFor(sender, rendered.post.id, recipient.key);
-  const headers: Record<string, string> = {
-    'List-Id': sender.listId,
+  const headers: Record<string, string | { prepared: boolean; foldLines: boolean; value: string }> = {
+    // nodemailer would encode the whole value as text, angle brackets included; its name is a phrase
+    'List-Id': { prepared: true, foldLines: true, value: listIdValue(sender.listId) },
+    // encoded as the fast path does (compose.ts), which also covers text that looks like an encoded-word
+    Subject: { prepared: true, foldLines: true, value: encodeText(opts.test ? `[test] ${filled.subject}` : filled.subject) },
     'List-Unsubscribe': links.header,
   };
   if (links.oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
@@ -41,9 +46,8 @@ export async function buildMessage(rendered: RenderedPost, sender: Sender, recip
   const Composer = require('nodemailer/lib/mail-composer') as typeof MailComposer;
   const composer = new Composer({
     from: sender.from,
-    to: { name: recipient.name, address: recipient.email },
+    to: { name: headerText(recipient.name).trim(), address: recipient.email },
     replyTo: sender.replyTo,
-    subject: opts.test ? `[test] ${filled.subject}` : filled.subject,
     html: filled.html,
     text: filled.text,
     messageId,

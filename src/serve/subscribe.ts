@@ -7,6 +7,7 @@ import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
+import { encodeText } from '../render/compose';
 import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
@@ -144,12 +145,12 @@ export class SubscribeFlow {
       // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
       to: { name: '', address: email },
       replyTo: sender.replyTo,
-      subject: `Confirm your subscription to ${newsletter}`,
       text,
       html,
       messageId,
       date: this.deps.now(),
-      headers: { 'Auto-Submitted': 'auto-generated' },
+      // encoded as every herald subject is (render/compose.ts)
+      headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(`Confirm your subscription to ${newsletter}`) } },
       disableFileAccess: true,
       disableUrlAccess: true,
     });

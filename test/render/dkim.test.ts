@@ -12,9 +12,10 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { createSmtpPool } from '../../src/deliver/smtp-pool';
 import { postFromSource } from '../../src/discover/posts';
 import { ErrorCode, HeraldError } from '../../src/errors';
+import { compileMessage, personalise } from '../../src/render/compose';
 import { dkimAlignment, dkimDnsRecord, loadDkim, signRaw } from '../../src/render/dkim';
 import { resolveSender } from '../../src/render/envelope';
-import { buildMessage, type Recipient } from '../../src/render/message';
+import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
 import { renderPost } from '../../src/render/post';
 import { BASE_CONFIG, makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer } from '../support/smtp-server';
@@ -189,5 +190,23 @@ describe('bad key setups are ECONFIG and never print the key', () => {
     key.writeTo(root);
     expectConfigError(() => settingsWith({ dkim: { domain: 'exa mple.com', selector: 'herald', keyFile: 'dkim.pem' } }), /not a domain name/);
     expectConfigError(() => settingsWith({ dkim: { domain: 'example.com', selector: 'her;ald', keyFile: 'dkim.pem' } }), /not a DNS label/);
+  });
+});
+
+describe('signing headers that carry encoded-words', () => {
+  test('a non-ASCII List-ID name, an encoded subject and a title with control characters verify with mailauth, through both composers', async () => {
+    key.writeTo(root);
+    const settings = settingsWith({ name: 'Le Café Crème — Dépêche', from: 'Le Café <news@example.com>', replyTo: 'Rédaction <ed@example.com>', dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } });
+    const signer = loadDkim(settings)!;
+    const sender = resolveSender(settings, { requireSecret: true });
+    const title = `"Été\\0 =?utf-8?q?x?= \\r\\nBcc: x@attacker.example ${'long'.repeat(300)}"`;
+    const rendered = await renderPost(postFromSource(`---\ntitle: ${title}\n---\nText.\n`, 'accents.md'), settings, DATE);
+    const fast = messageBytes(personalise(compileMessage(rendered, sender, DATE), { ...ANN, name: 'Zoë\u0007 Ångström' }));
+    const slow = (await buildMessage(rendered, sender, { ...ANN, name: 'Zoë\u0007 Ångström' }, { date: DATE })).raw;
+    for (const raw of [fast, slow]) {
+      const signed = await signRaw(signer, raw);
+      expect(signed.subarray(0, signed.indexOf('\r\n\r\n')).every((b) => b > 0 && b < 0x80)).toBe(true);
+      expect((await verifyDkim(signed, [key])).statuses).toEqual(['pass']);
+    }
   });
 });
