@@ -27,11 +27,15 @@ function seeded(seed: number): () => number {
 const PLAIN = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789      ';
 const PUNCTUATION = `!#$%&'()*+,-./:;=?@[\\]^_\`|~`;
 const CONTROLS = ['\0', '\r', '\n', '\r\n', '\t', '\x07', '\x1b', '\x7f', '\u0085', '\u2028', '\x0b'];
+/** What a post's title may hold and still be sent: discovery flattens these to spaces and refuses any other control character. */
+const TITLE_CONTROLS = ['\r', '\n', '\r\n', '\t'];
 const UNICODE = ['é', 'ü', 'ß', 'Ω', '—', '’', '山', '田', '🎉', '👩‍💻', '\u00a0', 'ﬁ'];
 const INJECTIONS = ['\r\nBcc: victim@attacker.example', '\nCc: x@attacker.example', '\r\nX-Injected: yes', '=?utf-8?q?fake?=', '=?', '?='];
 
 interface Pools {
   readonly controls: boolean;
+  /** The control characters to draw from (default: all of CONTROLS). */
+  readonly controlSet?: readonly string[];
   /** Characters that would break a setting's own syntax: left out of that setting. */
   readonly exclude?: RegExp;
 }
@@ -49,7 +53,7 @@ function generator(random: () => number) {
       else if (r < 0.55) piece = pick([...PLAIN]);
       else if (r < 0.7) piece = pick([...PUNCTUATION, '"', '<', '>', '{', '}']);
       else if (r < 0.85) piece = pick(UNICODE);
-      else if (pools.controls && r < 0.95) piece = pick(CONTROLS);
+      else if (pools.controls && r < 0.95) piece = pick(pools.controlSet ?? CONTROLS);
       else if (pools.controls) piece = pick(INJECTIONS);
       else piece = pick([...PLAIN]);
       if (pools.exclude?.test(piece)) continue;
@@ -104,7 +108,9 @@ function makeRound(seed: number): Round {
     replyName: `R ${setting()}`,
     listName: g.random() < 0.5 ? `L ${setting()}` : undefined,
     subject: `${decoration()} {{title}} ${g.random() < 0.5 ? '{{newsletter_name}} ' : ''}${personal ? '{{ name | "reader" }} ' : ''}${decoration()}`,
-    titles: Array.from({ length: POSTS_PER_ROUND }, (_, i) => `T${i} ${g.text({ controls: true })}`),
+    // other control characters in a title make discovery refuse the post (test/e2e/unsafe-posts.test.ts);
+    // they still reach the header layer here through the subscribers' names
+    titles: Array.from({ length: POSTS_PER_ROUND }, (_, i) => `T${i} ${g.text({ controls: true, controlSet: TITLE_CONTROLS })}`),
     subscribers: Array.from({ length: SUBSCRIBERS_PER_ROUND }, (_, i) => ({
       email: `s${i}.${g.pick(['a', "o'b", 'c+d', 'e_f', 'g-h'])}@example${i % 3}.com`,
       name: `S${i} ${g.text({ controls: true, exclude: /\0/ })}`,

@@ -86,10 +86,10 @@ describe('what reaches a header arrives as valid RFC 5322 / RFC 2047 ASCII', () 
     nl?.remove();
   });
 
-  test('a NUL byte, a line break and a Bcc line in a title reach Subject as spaces: no NUL, no extra header, one recipient', async () => {
+  test('a line break and a Bcc line in a title reach Subject as spaces: no extra header, one recipient (a NUL makes discovery refuse the post)', async () => {
     server = await startSmtpServer({ smtputf8: false });
     // the escapes are YAML's: the file is plain text, the title holds the control characters
-    const title = '"Hello\\0World\\r\\nBcc: everyone@attacker.example\\u0007!"';
+    const title = '"Hello\\tWorld\\r\\nBcc: everyone@attacker.example\\n!"';
     nl = makeNewsletter({ config: { smtp: FAST_SMTP }, posts: { 'a.md': `---\ntitle: ${title}\n---\ntext\n` }, subscribers: SUBSCRIBERS });
     const res = await herald(nl, ['send', '--include-existing'], server);
     expect(res.code).toBe(0);

@@ -199,8 +199,9 @@ describe('signing headers that carry encoded-words', () => {
     const settings = settingsWith({ name: 'Le Café Crème — Dépêche', from: 'Le Café <news@example.com>', replyTo: 'Rédaction <ed@example.com>', dkim: { domain: 'example.com', selector: 'herald', keyFile: 'dkim.pem' } });
     const signer = loadDkim(settings)!;
     const sender = resolveSender(settings, { requireSecret: true });
-    const title = `"Été\\0 =?utf-8?q?x?= \\r\\nBcc: x@attacker.example ${'long'.repeat(300)}"`;
-    const rendered = await renderPost(postFromSource(`---\ntitle: ${title}\n---\nText.\n`, 'accents.md'), settings, DATE);
+    // set on the post itself: discovery refuses a NUL in a title, and this is the defence behind it
+    const title = `Été\0 =?utf-8?q?x?= \r\nBcc: x@attacker.example ${'long'.repeat(300)}`;
+    const rendered = await renderPost({ ...postFromSource('---\ntitle: T\n---\nText.\n', 'accents.md'), title }, settings, DATE);
     const fast = messageBytes(personalise(compileMessage(rendered, sender, DATE), { ...ANN, name: 'Zoë\u0007 Ångström' }));
     const slow = (await buildMessage(rendered, sender, { ...ANN, name: 'Zoë\u0007 Ångström' }, { date: DATE })).raw;
     for (const raw of [fast, slow]) {

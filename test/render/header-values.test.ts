@@ -104,7 +104,8 @@ describe('a hostile title and names through both composers', () => {
     }));
     const settings = loadSettings(dir, { HERALD_SECRET: 'secret' });
     const sender = resolveSender(settings, { requireSecret: false });
-    const post = postFromSource('---\ntitle: "Nul\\0here =?utf-8?q?x?= \\r\\nBcc: x@attacker.example"\n---\ntext\n', 'hostile.md');
+    // set on the post itself: discovery refuses a NUL in a title, and this is the defence behind it
+    const post = { ...postFromSource('---\ntitle: T\n---\ntext\n', 'hostile.md'), title: 'Nul\0here =?utf-8?q?x?= \r\nBcc: x@attacker.example' };
     const rendered = await renderPost(post, settings, new Date('2026-01-01T00:00:00Z'));
     const recipient: Recipient = { email: 'ada@example.com', key: 'ada@example.com', name: 'Ada\u0085 Lovelace\u2028', smtputf8: false };
     const date = new Date('2026-01-02T03:04:05Z');
