@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,4 +56,23 @@ export function copiesByRecipient(server: TestSmtpServer): Map<string, number> {
   const out = new Map<string, number>();
   for (const m of server.messages) for (const to of m.envelopeTo) out.set(to.toLowerCase(), (out.get(to.toLowerCase()) ?? 0) + 1);
   return out;
+}
+
+/** Collects a spawned CLI's output as it comes, for tests that signal or kill it mid-run. */
+export function output(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { stdout: () => out, stderr: () => err, exit };
+}
+
+/** Waits for something a test can observe (a message arrived, a line was printed); the timeout is only a backstop. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -1,26 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { spawnCli } from '../support/cli';
 import { makeNewsletter, subscribersCsv, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
-import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, recordRows } from './helpers';
-
-function output(child: ChildProcess): { stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { stdout: () => out, stderr: () => err, exit };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { copiesByRecipient, FAST_SMTP, herald, heraldEnv, output, recordRows, until } from './helpers';
 
 describe('unattended operation', () => {
   let server: TestSmtpServer;
