@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
-import { type RunningServer, startServer } from '../../src/serve/server';
+import { startServing } from '../../src/commands/serve';
+import type { RunningServer } from '../../src/serve/server';
 import { RATE_LIMIT_FILE } from '../../src/record/rate-limit';
 import { clientKey, clientOf } from '../../src/serve/client';
 import { PER_ADDRESS_COOLDOWN_MS, PER_CLIENT_WINDOWS, formName } from '../../src/serve/subscribe';
@@ -44,7 +45,7 @@ afterEach(async () => {
 
 async function serve(env: NodeJS.ProcessEnv = {}): Promise<(p: string) => string> {
   const settings = loadSettings(nl.root, { HERALD_SECRET: SECRET, HERALD_SMTP_URL: smtp.url, ...env });
-  server = await startServer(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
+  server = await startServing(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
   const origin = server.origin;
   return (p) => `${origin}${p}`;
 }
@@ -62,7 +63,7 @@ function confirmLinkIn(text: string): string {
 test('off by default: no form', async () => {
   const plain = makeNewsletter({ config: { unsubscribe: { url: PUBLIC_URL } } });
   try {
-    const s = await startServer(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
+    const s = await startServing(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
     expect((await fetch(`${s.origin}/subscribe`)).status).toBe(404);
     await s.close();
   } finally {
