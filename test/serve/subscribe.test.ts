@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
+import { HeraldError } from '../../src/errors';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
 import { startServing } from '../../src/commands/serve';
 import type { RunningServer } from '../../src/serve/server';
@@ -69,6 +70,24 @@ test('off by default: no form', async () => {
   } finally {
     plain.remove();
   }
+});
+
+test('the form without HERALD_SMTP_URL is a settings error: confirmation emails could not be sent', async () => {
+  const err = await startServing(loadSettings(nl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HeraldError);
+  expect((err as HeraldError).code).toBe('ECONFIG');
+  expect((err as HeraldError).message).toMatch(/serve\.subscribeForm is on but HERALD_SMTP_URL is not set/);
+});
+
+test('no SMTP connection before the first confirmation; each confirmation email then has a connection of its own', async () => {
+  const at = await serve();
+  expect((await fetch(at('/subscribe'))).status).toBe(200);
+  expect(smtp.connectionsOpened).toBe(0);
+  expect((await fetch(at('/subscribe'), post({ email: 'one@example.com' }))).status).toBe(200);
+  expect((await fetch(at('/subscribe'), post({ email: 'two@example.com' }))).status).toBe(200);
+  await smtp.waitForMessages(2);
+  expect(smtp.connectionsOpened).toBe(2);
+  expect(smtp.messages.map((m) => m.envelopeTo[0])).toEqual(['one@example.com', 'two@example.com']);
 });
 
 test('ask → signed confirmation email → the link shows a button → the button subscribes, once', async () => {
