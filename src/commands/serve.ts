@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
-import { createSmtpPool } from '../deliver/smtp-pool';
 import type { RunningServer } from '../serve/server';
 import { ExitCode, type Output, portOption, reportProblems, runAction } from './io';
 import { signingSecretProblems } from './signing-secret';
@@ -39,9 +38,11 @@ export async function runServe(settings: Settings, opts: { host?: string; port?:
  * closed after it. Each email still gets a connection of its own (no idle session is kept).
  */
 export async function startServing(settings: Settings, opts: { host: string; port: number; io: Output; now?: () => Date }): Promise<RunningServer> {
-  // the server's code loads only when herald serve runs
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // the server's and SMTP's code load only when herald serve runs
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { startServer } = require('../serve/server') as typeof import('../serve/server');
+  const { createSmtpPool } = require('../deliver/smtp-pool') as typeof import('../deliver/smtp-pool');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const mail = settings.serve.subscribeForm && settings.env.smtpUrl
     ? createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, retries: Math.min(settings.smtp.retries, 1), maxMessagesPerConnection: 1 })
     : undefined;
