@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
+import type { RunningServer } from '../serve/server';
 import { ExitCode, type Output, portOption, reportProblems, runAction } from './io';
 import { signingSecretProblems } from './signing-secret';
 
@@ -8,10 +9,7 @@ import { signingSecretProblems } from './signing-secret';
  * finish (every unsubscribe is written before its answer, so none is lost) and exits 0.
  */
 export async function runServe(settings: Settings, opts: { host?: string; port?: number }, io: Output): Promise<number> {
-  // the server's code loads only when herald serve runs
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startServer } = require('../serve/server') as typeof import('../serve/server');
-  const server = await startServer(settings, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port, io });
+  const server = await startServing(settings, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port, io });
   const { routes } = server;
   const paths = [`unsubscribe ${routes.unsubscribePath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
   io.err(`herald serve: listening on ${server.origin} (${paths.join(', ')})`);
@@ -32,6 +30,30 @@ export async function runServe(settings: Settings, opts: { host?: string; port?:
   });
   io.err('herald serve: stopped');
   return ExitCode.OK;
+}
+
+/**
+ * The server wired to herald's adapters: request lines to `out`, problems to `err`, and, when the
+ * subscribe form is on, one SMTP pool for the confirmation emails, open while the server runs and
+ * closed after it. Each email still gets a connection of its own (no idle session is kept).
+ */
+export async function startServing(settings: Settings, opts: { host: string; port: number; io: Output; now?: () => Date }): Promise<RunningServer> {
+  // the server's and SMTP's code load only when herald serve runs
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { startServer } = require('../serve/server') as typeof import('../serve/server');
+  const { createSmtpPool } = require('../deliver/smtp-pool') as typeof import('../deliver/smtp-pool');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const mail = settings.serve.subscribeForm && settings.env.smtpUrl
+    ? createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, retries: Math.min(settings.smtp.retries, 1), maxMessagesPerConnection: 1 })
+    : undefined;
+  const log = { info: (line: string) => opts.io.out(line), error: (line: string) => opts.io.err(line) };
+  try {
+    const server = await startServer(settings, { host: opts.host, port: opts.port, now: opts.now, log, mail });
+    return { ...server, close: () => server.close().then(() => mail?.close()) };
+  } catch (err) {
+    await mail?.close();
+    throw err;
+  }
 }
 
 /** `herald serve [--host H] [--port N]`. */

@@ -1,19 +1,17 @@
 import crypto from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Settings } from '../config/load';
-import type { Outcome } from '../deliver/outcome';
-import { createSmtpPool } from '../deliver/smtp-pool';
 import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
 import { encodeText } from '../render/compose';
-import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
 import { type RateLimits, type RateWindow } from '../record/rate-limit';
 import { confirmToken } from './confirm-token';
 import { escapeHtml } from './html';
+import type { MailMessage, MailPort, MailResult } from './ports';
 
 /**
  * The optional subscribe form (serve.subscribeForm): double opt-in. Asking to subscribe only sends
@@ -42,8 +40,6 @@ export const MAX_CONFIRMATIONS_PER_HOUR = 60;
 /** Requests with a valid address per client (an IPv4 address or an IPv6 /64): 10 per hour, 30 per day. */
 export const PER_CLIENT_WINDOWS: readonly RateWindow[] = [{ max: 10, ms: 3_600_000 }, { max: 30, ms: 24 * 3_600_000 }];
 
-export type SendMail = (message: OutgoingMessage) => Promise<Outcome>;
-
 export type SubscribeOutcome =
   /** A confirmation email went out. */
   | { readonly kind: 'sent'; readonly email: string }
@@ -64,16 +60,12 @@ export interface SubscribeDeps {
   readonly now: () => Date;
   /** The persistent counters (src/record/rate-limit.ts). */
   readonly limits: RateLimits;
-  /** How the email leaves; by default a one-connection SMTP pool per message through HERALD_SMTP_URL. */
-  readonly sendMail?: SendMail;
+  /** How the confirmation email leaves (the caller's SMTP pool, kept for the server's lifetime). */
+  readonly mail: MailPort;
 }
 
 export class SubscribeFlow {
-  private readonly sendMail: SendMail;
-
-  constructor(private readonly deps: SubscribeDeps) {
-    this.sendMail = deps.sendMail ?? smtpSender(deps.settings);
-  }
+  constructor(private readonly deps: SubscribeDeps) {}
 
   /** `client` is clientOf() of the request: who is counted by the per-client limit. */
   async request(rawEmail: string, rawName: string, client: string): Promise<SubscribeOutcome> {
@@ -105,9 +97,9 @@ export class SubscribeFlow {
     if (!sending.ok) {
       return { kind: 'quiet', email, why: sending.scope === 'address' ? 'confirmation sent recently' : 'hourly limit of confirmation emails reached' };
     }
-    let outcome: Outcome | undefined;
+    let outcome: MailResult | undefined;
     try {
-      outcome = await this.sendMail(await this.confirmationMessage(email, name, check.smtputf8));
+      outcome = await this.deps.mail.send(await this.confirmationMessage(email, name, check.smtputf8));
     } finally {
       if (outcome?.kind !== 'accepted') limits.release(sending.ids); // nothing went out: they may try again
     }
@@ -119,56 +111,60 @@ export class SubscribeFlow {
     return addSubscriber(this.deps.settings.subscribersDir, { email, name }, { lift: ['unsubscribed'] });
   }
 
-  private async confirmationMessage(email: string, name: string, smtputf8: boolean): Promise<OutgoingMessage> {
-    const { sender, settings } = this.deps;
+  private async confirmationMessage(email: string, name: string, smtputf8: boolean): Promise<MailMessage> {
+    const { sender, settings, now } = this.deps;
     const url = new URL(this.deps.confirmUrl);
-    url.searchParams.set('token', confirmToken({ email, name, at: this.deps.now() }, this.deps.secret));
-    const link = url.toString();
-    const newsletter = settings.name;
-    const text = [
-      `Someone, hopefully you, asked to subscribe ${email} to ${newsletter}.`,
-      '',
-      'To confirm, open this link and press the button:',
-      link,
-      '',
-      'The link works for 48 hours. If you did not ask for this, ignore this email: nothing happens, and you will not hear from us again.',
-      '',
-    ].join('\n');
-    const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.6; color: #1f2937;">
-<p>Someone, hopefully you, asked to subscribe <strong>${escapeHtml(email)}</strong> to ${escapeHtml(newsletter)}.</p>
-<p><a href="${escapeHtml(link)}">Confirm your subscription</a></p>
-<p style="font-size: 13px; color: #6b7280;">The link works for 48 hours. If you did not ask for this, ignore this email: nothing happens, and you will not hear from us again.</p>
-</body></html>`;
+    url.searchParams.set('token', confirmToken({ email, name, at: now() }, this.deps.secret));
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
-    const composer = new MailComposer({
-      from: sender.from,
-      // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
-      to: { name: '', address: email },
-      replyTo: sender.replyTo,
-      text,
-      html,
-      messageId,
-      date: this.deps.now(),
-      // encoded as every herald subject is (render/compose.ts)
-      headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(`Confirm your subscription to ${newsletter}`) } },
-      disableFileAccess: true,
-      disableUrlAccess: true,
-    });
-    let raw = await composer.compile().build();
+    const content = confirmationContent(email, settings.name, url.toString());
+    let raw = await composeConfirmation(sender, email, content, { messageId, date: now() });
     if (this.deps.dkim) raw = await signRaw(this.deps.dkim, raw);
     return { messageId, envelope: { from: sender.from.address, to: email }, raw, smtputf8 };
   }
 }
 
-function smtpSender(settings: Settings): SendMail {
-  return async (message) => {
-    const pool = createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, connections: 1, retries: Math.min(settings.smtp.retries, 1) });
-    try {
-      return await pool.send(message);
-    } finally {
-      await pool.close();
-    }
-  };
+interface ConfirmationContent {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** What the confirmation says. The name is not in it: it travels only inside the signed link. */
+function confirmationContent(email: string, newsletter: string, link: string): ConfirmationContent {
+  const text = [
+    `Someone, hopefully you, asked to subscribe ${email} to ${newsletter}.`,
+    '',
+    'To confirm, open this link and press the button:',
+    link,
+    '',
+    'The link works for 48 hours. If you did not ask for this, ignore this email: nothing happens, and you will not hear from us again.',
+    '',
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family: sans-serif; line-height: 1.6; color: #1f2937;">
+<p>Someone, hopefully you, asked to subscribe <strong>${escapeHtml(email)}</strong> to ${escapeHtml(newsletter)}.</p>
+<p><a href="${escapeHtml(link)}">Confirm your subscription</a></p>
+<p style="font-size: 13px; color: #6b7280;">The link works for 48 hours. If you did not ask for this, ignore this email: nothing happens, and you will not hear from us again.</p>
+</body></html>`;
+  return { subject: `Confirm your subscription to ${newsletter}`, text, html };
+}
+
+/** The confirmation as MIME bytes (nodemailer's composer), before DKIM signing. */
+async function composeConfirmation(sender: Sender, email: string, content: ConfirmationContent, meta: { readonly messageId: string; readonly date: Date }): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: sender.from,
+    // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
+    to: { name: '', address: email },
+    replyTo: sender.replyTo,
+    text: content.text,
+    html: content.html,
+    messageId: meta.messageId,
+    date: meta.date,
+    // encoded as every herald subject is (render/compose.ts)
+    headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(content.subject) } },
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return composer.compile().build();
 }
 
 /**

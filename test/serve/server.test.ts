@@ -9,7 +9,9 @@ import http from 'node:http';
 import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
 import { HeraldError } from '../../src/errors';
-import { type RunningServer, maskAddress, startServer } from '../../src/serve/server';
+import { startServing } from '../../src/commands/serve';
+import { maskAddress } from '../../src/serve/request-log';
+import type { RunningServer } from '../../src/serve/server';
 import { unsubscribeToken } from '../../src/unsubscribe/token';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { OLD_SECRET, PUBLIC_URL, SECRET } from './helpers';
@@ -44,7 +46,7 @@ interface Served {
 async function serve(nl: TempNewsletter, env: NodeJS.ProcessEnv = { HERALD_SECRET: SECRET }): Promise<Served> {
   const log: string[] = [];
   const errors: string[] = [];
-  const server = await startServer(loadSettings(nl.root, env), { host: '127.0.0.1', port: 0, io: { out: (l) => log.push(l), err: (l) => errors.push(l) } });
+  const server = await startServing(loadSettings(nl.root, env), { host: '127.0.0.1', port: 0, io: { out: (l) => log.push(l), err: (l) => errors.push(l) } });
   servers.push(server);
   return { server, log, errors, at: (p) => `${server.origin}${p}` };
 }
@@ -333,10 +335,10 @@ describe('pages, headers, logs', () => {
   test('settings it cannot work without are ECONFIG', async () => {
     const noUrl = makeNewsletter({ subscribers: { 'list.csv': CSV } });
     newsletters.push(noUrl);
-    await expect(startServer(loadSettings(noUrl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }))
+    await expect(startServing(loadSettings(noUrl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }))
       .rejects.toThrow(/no unsubscribe URL/);
     const nl = newsletter();
-    const err = await startServer(loadSettings(nl.root, {}), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
+    const err = await startServing(loadSettings(nl.root, {}), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HeraldError);
     expect((err as HeraldError).code).toBe('ECONFIG');
     expect((err as HeraldError).message).toMatch(/HERALD_SECRET/);

@@ -9,8 +9,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/load';
 import { discoverSubscribers } from '../../src/discover/subscribers';
+import { HeraldError } from '../../src/errors';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
-import { type RunningServer, startServer } from '../../src/serve/server';
+import { startServing } from '../../src/commands/serve';
+import type { RunningServer } from '../../src/serve/server';
 import { RATE_LIMIT_FILE } from '../../src/record/rate-limit';
 import { clientKey, clientOf } from '../../src/serve/client';
 import { PER_ADDRESS_COOLDOWN_MS, PER_CLIENT_WINDOWS, formName } from '../../src/serve/subscribe';
@@ -44,7 +46,7 @@ afterEach(async () => {
 
 async function serve(env: NodeJS.ProcessEnv = {}): Promise<(p: string) => string> {
   const settings = loadSettings(nl.root, { HERALD_SECRET: SECRET, HERALD_SMTP_URL: smtp.url, ...env });
-  server = await startServer(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
+  server = await startServing(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
   const origin = server.origin;
   return (p) => `${origin}${p}`;
 }
@@ -62,12 +64,30 @@ function confirmLinkIn(text: string): string {
 test('off by default: no form', async () => {
   const plain = makeNewsletter({ config: { unsubscribe: { url: PUBLIC_URL } } });
   try {
-    const s = await startServer(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
+    const s = await startServing(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
     expect((await fetch(`${s.origin}/subscribe`)).status).toBe(404);
     await s.close();
   } finally {
     plain.remove();
   }
+});
+
+test('the form without HERALD_SMTP_URL is a settings error: confirmation emails could not be sent', async () => {
+  const err = await startServing(loadSettings(nl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(HeraldError);
+  expect((err as HeraldError).code).toBe('ECONFIG');
+  expect((err as HeraldError).message).toMatch(/serve\.subscribeForm is on but HERALD_SMTP_URL is not set/);
+});
+
+test('no SMTP connection before the first confirmation; each confirmation email then has a connection of its own', async () => {
+  const at = await serve();
+  expect((await fetch(at('/subscribe'))).status).toBe(200);
+  expect(smtp.connectionsOpened).toBe(0);
+  expect((await fetch(at('/subscribe'), post({ email: 'one@example.com' }))).status).toBe(200);
+  expect((await fetch(at('/subscribe'), post({ email: 'two@example.com' }))).status).toBe(200);
+  await smtp.waitForMessages(2);
+  expect(smtp.connectionsOpened).toBe(2);
+  expect(smtp.messages.map((m) => m.envelopeTo[0])).toEqual(['one@example.com', 'two@example.com']);
 });
 
 test('ask → signed confirmation email → the link shows a button → the button subscribes, once', async () => {

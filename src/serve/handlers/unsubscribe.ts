@@ -1,0 +1,86 @@
+import { checkAddress, displayAddress } from '../../discover/address';
+import { HeraldError } from '../../errors';
+import { addSuppressions, isSuppressed, stamp } from '../../subscribers/suppression';
+import { verifyUnsubscribeToken } from '../../unsubscribe/token';
+import { isOneClick } from '../body';
+import { type Exchange, type HandlerContext, errorText, readForm, respond } from '../exchange';
+import { unsubscribePages } from '../html';
+import { maskAddress } from '../request-log';
+
+/**
+ * The unsubscribe link:
+ *
+ *   GET  /unsubscribe?token=T   a page with a button; never unsubscribes (scanners open links)
+ *   POST /unsubscribe?token=T   body List-Unsubscribe=One-Click (RFC 8058, urlencoded or multipart):
+ *                               on the suppression list, durably, before the 200 goes out
+ */
+export const MAX_TOKEN_LENGTH = 512;
+
+export interface UnsubscribeHandlers {
+  /** GET and HEAD. */
+  page(ex: Exchange): void;
+  /** POST. */
+  oneClick(ex: Exchange): Promise<void>;
+}
+
+export function unsubscribeHandlers(ctx: HandlerContext): UnsubscribeHandlers {
+  return {
+    page: (ex) => showPage(ctx, ex),
+    oneClick: (ex) => unsubscribe(ctx, ex),
+  };
+}
+
+function showPage(ctx: HandlerContext, ex: Exchange): void {
+  const link = linkOf(ctx, ex);
+  if (!link) return;
+  let already = false;
+  try {
+    already = isSuppressed(ctx.subscribersDir, link.key);
+  } catch {
+    // an unreadable list only changes the wording; the button still works once it is fixed
+  }
+  ex.outcome = already ? 'page-already' : 'page';
+  const shown = displayAddress(link.key);
+  respond(ex, already ? unsubscribePages.already(ctx.newsletter, shown) : unsubscribePages.confirm(ctx.newsletter, shown, link.token));
+}
+
+async function unsubscribe(ctx: HandlerContext, ex: Exchange): Promise<void> {
+  const link = linkOf(ctx, ex);
+  if (!link) return;
+  const form = await readForm(ex, ctx.newsletter);
+  if (!form) return;
+  if (!isOneClick(form)) {
+    ex.outcome = 'not-one-click';
+    return respond(ex, unsubscribePages.notOneClick(ctx.newsletter));
+  }
+  const via = form.get('via') === 'page' ? 'unsubscribe page' : 'one-click (RFC 8058)';
+  try {
+    // durable (fsynced, renamed into place) before the answer: the next send honours it
+    const added = addSuppressions(ctx.subscribersDir, [{ email: link.key, reason: 'unsubscribed', at: stamp(ctx.now()), note: via }]);
+    ex.outcome = added ? 'unsubscribed' : 'unsubscribed-already';
+  } catch (err) {
+    ex.outcome = `error ${err instanceof HeraldError ? err.code : 'EIO'}`;
+    ctx.log.error(`herald serve: could not record an unsubscribe for ${ex.who}: ${errorText(err)}`);
+    return respond(ex, unsubscribePages.failed(ctx.newsletter), { 'Retry-After': '60' });
+  }
+  respond(ex, unsubscribePages.done(ctx.newsletter, displayAddress(link.key)));
+}
+
+/** The token and the address it was signed for, or undefined once the error page was sent. */
+function linkOf(ctx: HandlerContext, ex: Exchange): { readonly token: string; readonly key: string } | undefined {
+  const token = ex.url.searchParams.get('token') ?? '';
+  if (!token) {
+    ex.outcome = 'no-token';
+    respond(ex, unsubscribePages.missingToken(ctx.newsletter));
+    return undefined;
+  }
+  const key = token.length <= MAX_TOKEN_LENGTH ? verifyUnsubscribeToken(token, ctx.secrets) : undefined;
+  const address = key === undefined ? undefined : checkAddress(key);
+  if (!address?.ok) {
+    ex.outcome = 'bad-token';
+    respond(ex, unsubscribePages.invalidToken(ctx.newsletter));
+    return undefined;
+  }
+  ex.who = maskAddress(address.key);
+  return { token, key: address.key };
+}
