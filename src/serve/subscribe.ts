@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Settings } from '../config/load';
 import type { Outcome } from '../deliver/outcome';
 import { createSmtpPool } from '../deliver/smtp-pool';
@@ -7,7 +6,7 @@ import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
-import { encodeText } from '../render/compose';
+import { composeNotice } from '../render/one-message';
 import type { OutgoingMessage } from '../render/message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
@@ -140,23 +139,20 @@ export class SubscribeFlow {
 <p style="font-size: 13px; color: #6b7280;">The link works for 48 hours. If you did not ask for this, ignore this email: nothing happens, and you will not hear from us again.</p>
 </body></html>`;
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
-    const composer = new MailComposer({
+    const message = composeNotice({
       from: sender.from,
-      // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
-      to: { name: '', address: email },
+      // the bare address: a typed name would be a display name in the inbox
+      to: email,
       replyTo: sender.replyTo,
-      text,
-      html,
+      subject: `Confirm your subscription to ${newsletter}`,
       messageId,
       date: this.deps.now(),
-      // encoded as every herald subject is (render/compose.ts)
-      headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(`Confirm your subscription to ${newsletter}`) } },
-      disableFileAccess: true,
-      disableUrlAccess: true,
+      headers: { 'Auto-Submitted': 'auto-generated' },
+      text,
+      html,
+      smtputf8,
     });
-    let raw = await composer.compile().build();
-    if (this.deps.dkim) raw = await signRaw(this.deps.dkim, raw);
-    return { messageId, envelope: { from: sender.from.address, to: email }, raw, smtputf8 };
+    return this.deps.dkim ? { ...message, raw: await signRaw(this.deps.dkim, message.raw) } : message;
   }
 }
 
