@@ -6,7 +6,7 @@ import { splitListId } from '../config/header-settings';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import type { OutgoingMessage, Recipient } from './message';
-import type { RenderedPost } from './post';
+import type { RenderedPost } from './rendered';
 import { type RecipientValues, type Segments, escapeHtml } from './template';
 
 /**
