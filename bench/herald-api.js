@@ -24,11 +24,20 @@ function loadHerald(heraldRoot) {
     discoverSubscribers: need('discover/subscribers.js', 'discoverSubscribers'),
     renderPost: need('render/post.js', 'renderPost'),
     fillMessage: need('render/post.js', 'fillMessage'),
-    buildMessage: need('render/message.js', 'buildMessage'),
+    // builds before one composer: nodemailer's, per recipient; since, herald's composer composing each message whole
+    buildMessage: optional(path.join(dist, 'render', 'message.js'), ['buildMessage'])?.buildMessage ?? wholeMessage(need('render/compose.js', 'compileMessage'), need('render/compose.js', 'personalise')),
     resolveSender: need('render/envelope.js', 'resolveSender'),
     unsubscribeLinks: need('render/envelope.js', 'unsubscribeLinks'),
     messageIdFor: need('render/envelope.js', 'messageIdFor'),
     compose: optional(path.join(dist, 'render', 'compose.js'), ['compileMessage', 'personalise']),
+  };
+}
+
+/** One recipient's message composed whole (the post's template compiled for it alone), as a single Buffer. */
+function wholeMessage(compileMessage, personalise) {
+  return async (rendered, sender, recipient) => {
+    const message = personalise(compileMessage(rendered, sender, new Date()), recipient);
+    return { ...message, raw: Buffer.concat(message.raw) };
   };
 }
 

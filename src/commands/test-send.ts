@@ -4,7 +4,7 @@ import { checkAddress } from '../discover/address';
 import { ErrorCode, HeraldError } from '../errors';
 import { planSend } from '../plan/plan';
 import { resolveSender } from '../render/envelope';
-import { buildMessage } from '../render/message';
+import { composeTestCopy } from '../render/one-message';
 import { renderPost } from '../render/post';
 import type { PostInputs } from './inputs';
 import { ExitCode, type Output, reportProblems } from './io';
@@ -26,7 +26,7 @@ export async function testSend(settings: Settings, inputs: PostInputs, opts: Sen
   const sender = resolveSender(settings, { requireSecret: false });
   const rendered = await renderPost(post, settings, now());
   reportProblems(io, rendered.warnings);
-  const built = await buildMessage(rendered, sender, { email: check.address, key: check.key, name: '', smtputf8: check.smtputf8 }, { test: true });
+  const built = composeTestCopy(rendered, sender, { email: check.address, key: check.key, name: '', smtputf8: check.smtputf8 });
   const sign = signerFor(settings);
   const message = sign ? { ...built, raw: await sign(built.raw) } : built;
   const transport = createSmtpPool(settings.env.smtpUrl, { ...settings.smtp, connections: 1 });

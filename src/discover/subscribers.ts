@@ -42,7 +42,7 @@ export const EXCLUDED_STATUSES = new Set([
   'unsubscribed', 'cleaned', 'bounced', 'suppressed', 'complained', 'spam', 'blocked', 'deleted', 'removed', 'inactive',
 ]);
 
-const headerKey = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+export const headerKey = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Merges every subscribers/*.csv (sorted by name); a bad row is reported and skipped. */
 export function discoverSubscribers(dir: string): DiscoveredSubscribers {

@@ -6,7 +6,7 @@ import { splitListId } from '../config/header-settings';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import type { OutgoingMessage, Recipient } from './message';
-import type { RenderedPost } from './post';
+import type { RenderedPost } from './rendered';
 import { type RecipientValues, type Segments, escapeHtml } from './template';
 
 /**
@@ -28,7 +28,7 @@ export interface MessageTemplate {
   readonly rest: readonly (Buffer | BodySlot)[];
 }
 
-interface BodySlot {
+export interface BodySlot {
   readonly name: keyof RecipientValues;
   readonly fallback: string;
   /** HTML-escape the value (the HTML part) or not (the text part). */
@@ -56,31 +56,42 @@ function lib(): Encoders {
 }
 
 export function compileMessage(rendered: RenderedPost, sender: Sender, date: Date): MessageTemplate {
-  const boundary = `--_herald-${crypto.randomBytes(12).toString('hex')}`;
   const staticSubject = rendered.subject.parts.every((p) => typeof p === 'string') ? rendered.subject.parts.join('') : undefined;
   const headers = [
     header('From', formatAddress(sender.from.name, sender.from.address)),
     sender.replyTo ? header('Reply-To', formatAddress(sender.replyTo.name, sender.replyTo.address)) : '',
     staticSubject !== undefined ? header('Subject', encodeText(staticSubject)) : '',
-    header('Date', date.toUTCString().replace(/GMT$/, '+0000')),
+    dateHeader(date),
     header('List-ID', listIdValue(sender.listId)),
-    'MIME-Version: 1.0' + CRLF,
-    header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
   ].join('');
-  const rest: (string | BodySlot)[] = [
-    headers,
-    CRLF,
-    `--${boundary}${CRLF}`,
-    ...encodePart(rendered.text, 'text/plain', false),
-    `--${boundary}${CRLF}`,
-    ...encodePart(rendered.html, 'text/html', true),
-    `--${boundary}--${CRLF}`,
-  ];
+  const rest = [headers, ...alternativeParts(rendered.text, rendered.html)];
   return { postId: rendered.post.id, sender, subject: rendered.subject, staticSubject, rest: joinStatic(rest) };
 }
 
+export function dateHeader(date: Date): string {
+  return header('Date', date.toUTCString().replace(/GMT$/, '+0000'));
+}
+
+/**
+ * The MIME headers and body every herald message has: multipart/alternative, the text part then
+ * the HTML part, each quoted-printable, with a slot wherever a recipient's value goes.
+ */
+export function alternativeParts(text: Segments, html: Segments): (string | BodySlot)[] {
+  const boundary = `--_herald-${crypto.randomBytes(12).toString('hex')}`;
+  return [
+    'MIME-Version: 1.0' + CRLF,
+    header('Content-Type', `multipart/alternative; boundary="${boundary}"`),
+    CRLF,
+    `--${boundary}${CRLF}`,
+    ...encodePart(text, 'text/plain', false),
+    `--${boundary}${CRLF}`,
+    ...encodePart(html, 'text/html', true),
+    `--${boundary}--${CRLF}`,
+  ];
+}
+
 /** Adjacent static pieces become one Buffer, so a recipient's message is a handful of copies. */
-function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | BodySlot)[] {
+export function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | BodySlot)[] {
   const out: (Buffer | BodySlot)[] = [];
   let text = '';
   for (const piece of pieces) {
@@ -147,7 +158,8 @@ function fillPlain(segments: Segments, values: RecipientValues): string {
   return segments.parts.map((p) => (typeof p === 'string' ? p : values[p.name] || p.fallback)).join('');
 }
 
-function header(name: string, value: string): string {
+/** One header line, folded at 76 as nodemailer folds it. */
+export function header(name: string, value: string): string {
   return lib().mimeFuncs.foldLines(`${name}: ${value}`, 76) + CRLF;
 }
 

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import DKIM from 'nodemailer/lib/dkim';
-import type { Settings } from '../config/load';
 import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
 
 /**
@@ -24,8 +23,17 @@ const MAX_KEY_BYTES = 64 * 1024;
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
 const SELECTOR = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
+/** The settings a signer is loaded from (Settings satisfies it). */
+export interface DkimSettings {
+  readonly dkim?: { readonly domain: string; readonly selector: string; readonly keyFile?: string };
+  /** The project folder, against which a relative key file is found. */
+  readonly root: string;
+  readonly configPath: string;
+  readonly env: { readonly dkimKeyFile?: string };
+}
+
 /** The signer for settings.dkim, or undefined when DKIM is not configured. Throws ECONFIG on any problem. */
-export function loadDkim(settings: Settings): DkimSigner | undefined {
+export function loadDkim(settings: DkimSettings): DkimSigner | undefined {
   const config = settings.dkim;
   if (!config) {
     if (settings.env.dkimKeyFile) {

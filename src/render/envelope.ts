@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { type Mailbox, parseMailbox } from '../config/header-settings';
-import type { Settings } from '../config/load';
 import type { Subscriber } from '../discover/subscribers';
 import { ErrorCode, HeraldError } from '../errors';
 import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
@@ -22,7 +21,21 @@ export interface Sender {
   readonly secret?: string;
 }
 
-export function resolveSender(settings: Settings, opts: { requireSecret: boolean }): Sender {
+/** The settings a Sender is resolved from (Settings satisfies it). */
+export interface SenderSettings {
+  readonly name: string;
+  readonly siteUrl: string;
+  readonly from?: string;
+  readonly replyTo?: string;
+  readonly listId?: string;
+  readonly unsubscribe: { readonly url?: string; readonly mailto?: string };
+  /** herald.config.json's path, named in messages. */
+  readonly configPath: string;
+  /** HERALD_FROM (its presence names it in messages) and HERALD_SECRET. */
+  readonly env: { readonly from?: string; readonly secret?: string };
+}
+
+export function resolveSender(settings: SenderSettings, opts: { requireSecret: boolean }): Sender {
   if (!settings.from) {
     throw new HeraldError(ErrorCode.ECONFIG, 'no sender: set HERALD_FROM or "from" in herald.config.json', {
       location: { file: settings.configPath },

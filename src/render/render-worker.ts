@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { startCodeCache } from '../code-cache';
-import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
-import type { RenderReply } from './post';
+import type { RenderReply } from './render-thread';
+import type { RenderSettings } from './settings';
 
 // before the rest loads, so MJML's modules come from the code cache; saved after each post, as the
 // thread is ended from outside
@@ -18,7 +18,7 @@ loadMjml();
 parentPort!.postMessage({ ready: true } satisfies RenderReply);
 
 /** Renders the posts it is sent, one at a time, each answered with the post or the error (see renderThread). */
-const { settings } = workerData as { settings: Settings };
+const { settings } = workerData as { settings: RenderSettings };
 parentPort!.on('message', ({ post, now }: { post: Post; now: Date }) => {
   const answer = (reply: RenderReply): void => {
     cache?.save();

@@ -1,8 +1,10 @@
-import type { Settings } from '../config/load';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { compileMjml } from './mjml';
-import { neutralValues, unsubscribeMarkers } from './post';
+import { unsubscribeMarkers } from './post';
+import { neutralValues } from './post-values';
+import type { RenderSettings } from './settings';
 import { prepareTemplate } from './template';
+import type { TemplateFile } from './template-file';
 import { contentMarkers, describeFaults, verifyEmail } from './verify';
 
 /**
@@ -10,7 +12,7 @@ import { contentMarkers, describeFaults, verifyEmail } from './verify';
  * every optional value set, then with none (so a section around {{{ content }}} or the unsubscribe
  * link shows either way), and each compiled email is verified as a send verifies it.
  */
-export async function probeTemplate(template: { file: string; absPath: string; source: string }, settings: Settings): Promise<Problem[]> {
+export async function probeTemplate(template: TemplateFile, settings: Pick<RenderSettings, 'name' | 'siteUrl' | 'logoUrl'>): Promise<Problem[]> {
   const full = neutralValues(settings);
   const probes = [
     { subject: 'a post', values: { ...full, logo_url: full.logo_url || new URL('logo.png', settings.siteUrl).href } },

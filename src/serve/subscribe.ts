@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Settings } from '../config/load';
 import { checkAddress } from '../discover/address';
 import { cleanName, discoverSubscribers } from '../discover/subscribers';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
-import { encodeText } from '../render/compose';
+import { composeNotice } from '../render/one-message';
 import { type AddResult, addSubscriber } from '../subscribers/store';
 import { readSuppressions } from '../subscribers/suppression';
 import { type RateLimits, type RateWindow } from '../record/rate-limit';
@@ -117,9 +116,8 @@ export class SubscribeFlow {
     url.searchParams.set('token', confirmToken({ email, name, at: now() }, this.deps.secret));
     const messageId = `<confirm-${crypto.randomBytes(12).toString('hex')}@${sender.messageIdDomain}>`;
     const content = confirmationContent(email, settings.name, url.toString());
-    let raw = await composeConfirmation(sender, email, content, { messageId, date: now() });
-    if (this.deps.dkim) raw = await signRaw(this.deps.dkim, raw);
-    return { messageId, envelope: { from: sender.from.address, to: email }, raw, smtputf8 };
+    const message = composeConfirmation(sender, email, content, { messageId, date: now(), smtputf8 });
+    return this.deps.dkim ? { ...message, raw: await signRaw(this.deps.dkim, message.raw) } : message;
   }
 }
 
@@ -148,23 +146,21 @@ function confirmationContent(email: string, newsletter: string, link: string): C
   return { subject: `Confirm your subscription to ${newsletter}`, text, html };
 }
 
-/** The confirmation as MIME bytes (nodemailer's composer), before DKIM signing. */
-async function composeConfirmation(sender: Sender, email: string, content: ConfirmationContent, meta: { readonly messageId: string; readonly date: Date }): Promise<Buffer> {
-  const composer = new MailComposer({
+/** The confirmation as a message of its own (herald's one MIME composer), before DKIM signing. */
+function composeConfirmation(sender: Sender, email: string, content: ConfirmationContent, meta: { readonly messageId: string; readonly date: Date; readonly smtputf8: boolean }): MailMessage & { readonly raw: Buffer } {
+  return composeNotice({
     from: sender.from,
-    // the bare address (an object, so nodemailer parses nothing): a typed name would be a display name in the inbox
-    to: { name: '', address: email },
+    // the bare address: a typed name would be a display name in the inbox
+    to: email,
     replyTo: sender.replyTo,
-    text: content.text,
-    html: content.html,
+    subject: content.subject,
     messageId: meta.messageId,
     date: meta.date,
-    // encoded as every herald subject is (render/compose.ts)
-    headers: { 'Auto-Submitted': 'auto-generated', Subject: { prepared: true, foldLines: true, value: encodeText(content.subject) } },
-    disableFileAccess: true,
-    disableUrlAccess: true,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    text: content.text,
+    html: content.html,
+    smtputf8: meta.smtputf8,
   });
-  return composer.compile().build();
 }
 
 /**

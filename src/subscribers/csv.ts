@@ -14,8 +14,8 @@ export function normalizeText(text: string): string {
   return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
 }
 
-/** The same comparison discovery uses for header names: lower case, letters and digits only. */
-export const headerKey = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+/** The same comparison discovery uses for header names (lower case, letters and digits only): discovery's own. */
+export { headerKey } from '../discover/subscribers';
 
 export interface CsvRecord {
   readonly cells: readonly string[];

@@ -6,7 +6,9 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
 import { compileMessage, headerDomain, personalise, qpChunk } from '../../src/render/compose';
 import { resolveSender, type Sender } from '../../src/render/envelope';
-import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/message';
+import { composeNotice, composeTestCopy } from '../../src/render/one-message';
+import { nodemailerMessage, nodemailerNotice } from './nodemailer-reference';
 import { renderPost, type RenderedPost } from '../../src/render/post';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -75,7 +77,7 @@ describe('the fast message path is equivalent to nodemailer\'s composer', () => 
 
   test.each(RECIPIENTS.map((r) => [r.name || '(no name)', r] as const))('recipient %s gets the same message either way', async (_label, recipient) => {
     const date = new Date('2026-01-02T03:04:05Z');
-    const slow = await simpleParser((await buildMessage(rendered, sender, recipient, { date })).raw);
+    const slow = await simpleParser((await nodemailerMessage(rendered, sender, recipient, { date })).raw);
     const fastMessage = personalise(compileMessage(rendered, sender, date), recipient);
     const fast = await simpleParser(messageBytes(fastMessage));
     expect(comparable(fast)).toEqual(comparable(slow));
@@ -92,6 +94,60 @@ describe('the fast message path is equivalent to nodemailer\'s composer', () => 
       for (const line of body.join('\r\n\r\n').split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(78);
       expect(raw).not.toMatch(/(^|[^\r])\n/);
     }
+  });
+});
+
+describe('messages composed whole read as nodemailer\'s composer makes them', () => {
+  let dir: string;
+  let sender: Sender;
+  let rendered: RenderedPost;
+  const date = new Date('2026-01-02T03:04:05Z');
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-compose-one-'));
+    fs.mkdirSync(path.join(dir, 'templates'));
+    fs.copyFileSync(path.join(REPO, 'templates/default.mjml'), path.join(dir, 'templates/default.mjml'));
+    fs.writeFileSync(
+      path.join(dir, 'herald.config.json'),
+      JSON.stringify({ name: 'Tëst Letter', siteUrl: 'https://blog.example.com/', from: 'Tëst Letter <news@example.com>', replyTo: 'Editor <ed@example.com>', unsubscribe: { url: 'https://blog.example.com/unsubscribe' } }),
+    );
+    const settings = loadSettings(dir, { HERALD_SECRET: 'secret' });
+    sender = resolveSender(settings, { requireSecret: true });
+    rendered = await renderPost(postFromSource('---\ntitle: "Ünïcode & <friends>"\n---\nHello **world** — naïve café.\n', 'one.md'), settings, date);
+  });
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each(RECIPIENTS.map((r) => [r.name || '(no name)', r] as const))('a test copy to %s reads the same either way, subject marked [test]', async (_label, recipient) => {
+    const copy = composeTestCopy(rendered, sender, recipient, { date });
+    const reference = await nodemailerMessage(rendered, { ...sender, secret: undefined }, recipient, { date, test: { messageId: copy.messageId } });
+    const parsed = await simpleParser(copy.raw);
+    expect(comparable(parsed)).toEqual(comparable(await simpleParser(reference.raw)));
+    expect(parsed.subject).toBe('[test] Ünïcode & <friends>');
+    expect(copy.envelope).toEqual({ from: 'news@example.com', to: recipient.email });
+  });
+
+  test.each([
+    ['an ASCII address', 'ada@example.com', 'The Dispatch'],
+    ['an internationalised address and a long non-ASCII subject', 'zoë@bücher.example', 'Lë Café Crème — Dépêche '.repeat(6)],
+  ])('a notice (the subscribe form\'s confirmation) to %s reads the same either way', async (_label, to, newsletter) => {
+    const link = 'https://blog.example.com/subscribe/confirm?token=' + 'abc=def'.repeat(20);
+    const mail = {
+      from: sender.from, replyTo: sender.replyTo, to, subject: `Confirm your subscription to ${newsletter}`,
+      messageId: '<confirm-1@example.com>', date, headers: { 'Auto-Submitted': 'auto-generated' },
+      text: `Someone asked to subscribe ${to} to ${newsletter}.\n\nTo confirm, open this link:\n${link}\n`,
+      html: `<!doctype html><html><body><p>Someone asked to subscribe <strong>${to}</strong>.</p>\n<p><a href="${link}">Confirm</a></p></body></html>`,
+    };
+    const notice = composeNotice({ ...mail, smtputf8: false });
+    const ours = await simpleParser(notice.raw);
+    const theirs = await simpleParser(await nodemailerNotice(mail));
+    expect(comparable(ours)).toEqual(comparable(theirs));
+    expect(ours.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(ours.date?.toISOString()).toBe(date.toISOString());
+    expect(notice.envelope).toEqual({ from: 'news@example.com', to });
+    const [head, ...body] = notice.raw.toString('utf8').split('\r\n\r\n');
+    for (const line of head!.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+    for (const line of body.join('\r\n\r\n').split('\r\n')) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(78);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * DKIM: a message built by buildMessage and signed by signRaw verifies with an independent
+ * DKIM: a message built by herald's composer (compose.ts) and signed by signRaw verifies with an independent
  * verifier (mailauth) against the public key a DNS resolver returns, before and after it travels
  * through a real SMTP server; a changed byte breaks it; and every bad key setup is a clear
  * ECONFIG that never prints the key.
@@ -15,7 +15,8 @@ import { ErrorCode, HeraldError } from '../../src/errors';
 import { compileMessage, personalise } from '../../src/render/compose';
 import { dkimAlignment, dkimDnsRecord, loadDkim, signRaw } from '../../src/render/dkim';
 import { resolveSender } from '../../src/render/envelope';
-import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/message';
+import { nodemailerMessage } from './nodemailer-reference';
 import { renderPost } from '../../src/render/post';
 import { BASE_CONFIG, makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer } from '../support/smtp-server';
@@ -48,8 +49,8 @@ function settingsWith(config: Record<string, unknown>, env: NodeJS.ProcessEnv = 
 async function signedMessage(settings: Settings): Promise<Buffer> {
   const signer = loadDkim(settings)!;
   const rendered = await renderPost(postFromSource('---\ntitle: Signed, sealed\n---\nA body with a line that is long enough to be folded by quoted-printable encoding, and a dot:\n\n.\n\nThe end.\n', 'signed.md'), settings, DATE);
-  const message = await buildMessage(rendered, resolveSender(settings, { requireSecret: true }), ANN, { date: DATE });
-  return signRaw(signer, message.raw);
+  const message = personalise(compileMessage(rendered, resolveSender(settings, { requireSecret: true }), DATE), ANN);
+  return signRaw(signer, messageBytes(message));
 }
 
 const headerNames = (raw: Buffer): string[] => {
@@ -203,7 +204,7 @@ describe('signing headers that carry encoded-words', () => {
     const title = `Été\0 =?utf-8?q?x?= \r\nBcc: x@attacker.example ${'long'.repeat(300)}`;
     const rendered = await renderPost({ ...postFromSource('---\ntitle: T\n---\nText.\n', 'accents.md'), title }, settings, DATE);
     const fast = messageBytes(personalise(compileMessage(rendered, sender, DATE), { ...ANN, name: 'Zoë\u0007 Ångström' }));
-    const slow = (await buildMessage(rendered, sender, { ...ANN, name: 'Zoë\u0007 Ångström' }, { date: DATE })).raw;
+    const slow = (await nodemailerMessage(rendered, sender, { ...ANN, name: 'Zoë\u0007 Ångström' }, { date: DATE })).raw;
     for (const raw of [fast, slow]) {
       const signed = await signRaw(signer, raw);
       expect(signed.subarray(0, signed.indexOf('\r\n\r\n')).every((b) => b > 0 && b < 0x80)).toBe(true);

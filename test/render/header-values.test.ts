@@ -6,7 +6,8 @@ import { postFromSource } from '../../src/discover/posts';
 import { compileMessage, encodeText, formatAddress, listIdValue, personalise } from '../../src/render/compose';
 import { resolveSender } from '../../src/render/envelope';
 import { headerText } from '../../src/render/header-text';
-import { buildMessage, messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/message';
+import { nodemailerMessage } from './nodemailer-reference';
 import { renderPost } from '../../src/render/post';
 import { decodePhrase, decodeText, readHeaderSection, readMailbox } from '../e2e/strict-headers';
 
@@ -110,7 +111,7 @@ describe('a hostile title and names through both composers', () => {
     const recipient: Recipient = { email: 'ada@example.com', key: 'ada@example.com', name: 'Ada\u0085 Lovelace\u2028', smtputf8: false };
     const date = new Date('2026-01-02T03:04:05Z');
     const fast = messageBytes(personalise(compileMessage(rendered, sender, date), recipient));
-    const slow = (await buildMessage(rendered, sender, recipient, { date })).raw;
+    const slow = (await nodemailerMessage(rendered, sender, recipient, { date })).raw;
     const read = (raw: Buffer) => {
       const fields = readHeaderSection(raw);
       const one = (name: string): string => {

@@ -1,5 +1,6 @@
 /**
- * One subscriber's message, as bytes, read back with an independent MIME parser (mailparser):
+ * One subscriber's message, as bytes herald's composer (compose.ts) makes them, read back with an
+ * independent MIME parser (mailparser):
  * one recipient, stable Message-ID, list headers for one-click unsubscribe, both parts, and
  * display names that round-trip and cannot inject headers.
  */
@@ -11,7 +12,9 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
 import { HeraldError } from '../../src/errors';
 import { resolveSender, type Sender, unsubscribeLinks } from '../../src/render/envelope';
-import { buildMessage, type Recipient } from '../../src/render/message';
+import { compileMessage, personalise } from '../../src/render/compose';
+import { messageBytes, type OutgoingMessage, type Recipient } from '../../src/render/message';
+import { composeTestCopy } from '../../src/render/one-message';
 import { renderPost, type RenderedPost } from '../../src/render/post';
 import { unsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';
 
@@ -40,6 +43,13 @@ async function setup(config: Record<string, unknown> = FULL, env?: NodeJS.Proces
   const settings = settingsFor(config, env);
   const sender = resolveSender(settings, { requireSecret: true });
   return { settings, sender, rendered: await renderFor(settings) };
+}
+
+/** A subscriber's message as the send loop composes it, or a test copy as `send --to` does. */
+function buildMessage(rendered: RenderedPost, sender: Sender, recipient: Recipient, opts: { date: Date; test?: boolean }): OutgoingMessage & { raw: Buffer } {
+  if (opts.test) return composeTestCopy(rendered, sender, recipient, { date: opts.date });
+  const message = personalise(compileMessage(rendered, sender, opts.date), recipient);
+  return { ...message, raw: messageBytes(message) };
 }
 
 async function parse(raw: Buffer): Promise<ParsedMail> {
@@ -132,6 +142,16 @@ describe('Message-ID', () => {
     expect(t1.messageId).not.toBe(real.messageId);
     expect(t1.messageId).not.toBe(t2.messageId);
     expect((await parse(t1.raw)).subject).toBe('[test] Hello, world');
+  });
+
+  test('a test copy\'s unsubscribe links carry no working token for the tester\'s address', async () => {
+    const { sender, rendered } = await setup();
+    const copy = await parse(buildMessage(rendered, sender, ANN, { date: DATE, test: true }).raw);
+    const real = await parse(buildMessage(rendered, sender, ANN, { date: DATE }).raw);
+    const tokens = (mail: ParsedMail): string[] => [...`${mail.text} ${String(mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line)}`.matchAll(/(?:token=|unsubscribe%20)([\w.-]+)/g)].map((m) => m[1]!);
+    expect(tokens(real)).toContain(unsubscribeToken(ANN.key, SECRET));
+    expect(tokens(copy).length).toBeGreaterThan(0);
+    for (const token of tokens(copy)) expect(verifyUnsubscribeToken(token, [SECRET])).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The example newsletter, as the exact bytes herald would send (buildMessage), scored by a real
+ * The example newsletter, as the exact bytes herald would send (compose.ts), scored by a real
  * SpamAssassin with its local rules only. Skipped, saying so, where SpamAssassin is not installed.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveSender } from '../../src/render/envelope';
-import { buildMessage } from '../../src/render/message';
+import { compileMessage, personalise } from '../../src/render/compose';
+import { messageBytes } from '../../src/render/message';
 import { renderPost } from '../../src/render/post';
 import { parseSpamAssassinReport, spamCheck, SPAMASSASSIN_UNAVAILABLE, type SpamReport } from '../../src/spam/spamassassin';
 import { examplePosts, exampleSettings, NOW, READER, renderWith } from '../templates/example';
@@ -27,7 +28,7 @@ async function exampleMessage(slug: string, template = 'default'): Promise<Buffe
   const settings = exampleSettings();
   const post = examplePosts(settings).find((p) => p.slug === slug)!;
   const { rendered, sender } = await renderWith(settings, post, template);
-  return (await buildMessage(rendered, sender, READER, { date: NOW })).raw;
+  return messageBytes(personalise(compileMessage(rendered, sender, NOW), READER));
 }
 
 function expectClean(report: SpamReport | { unavailable: string }): asserts report is SpamReport {
@@ -84,7 +85,7 @@ saTest(named("MJML's own <mj-preview> would cost points (why the templates hide 
       .replace('<mj-head>', '<mj-head>{{#summary}}<mj-preview>{{ summary }}</mj-preview>{{/summary}}');
     fs.writeFileSync(path.join(dir, 'preview.mjml'), source);
     const rendered = await renderPost({ ...post, template: 'preview' }, { ...settings, templatesDir: dir }, NOW);
-    const raw = (await buildMessage(rendered, resolveSender(settings, { requireSecret: true }), READER, { date: NOW })).raw;
+    const raw = messageBytes(personalise(compileMessage(rendered, resolveSender(settings, { requireSecret: true }), NOW), READER));
     const report = await spamCheck(raw);
     if ('unavailable' in report) throw new Error(report.unavailable);
     expect(report.rules.map((r) => r.name)).toContain('HTML_FONT_LOW_CONTRAST');
