@@ -9,7 +9,14 @@
  *   render    per-recipient cost of fillMessage and buildMessage, in µs
  *
  * Prints a table and writes BENCHMARKS.md beside the repository's README. Not part of the tests.
- * Each measurement is a file in measure/; this file runs them in order, reports, and cleans up.
+ * This file runs the phases in order, reports, and cleans up. The rest of bench/:
+ *
+ *   measure/  one file per measurement (and context.ts, what they share: the sink, the measuring
+ *             window, the redo of a disturbed phase)
+ *   child/    the programs measured in their own process: the probe, the nodemailer loop, render
+ *   lib/      fixture, process running and timing, smtp-sink, the quiet-machine wait, tools, machine
+ *   report/   BENCHMARKS.md: intro, section, targets, the rewrite that keeps the other sections
+ *   herald/   api.ts, the one module that names herald's files (dist/cli.js and dist/ modules)
  * Usage: node bench/run.js --help   (bench/run.js compiles this to dist-bench/ and runs it)
  */
 import fs from 'node:fs';
