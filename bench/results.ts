@@ -5,6 +5,21 @@
 import type { Machine } from './lib/machine';
 import type { Options } from './options';
 
+/** What the probe writes at the child's exit. */
+export interface ProbeRecord {
+  readonly code: number;
+  readonly startedAt: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly userMs: number;
+  readonly sysMs: number;
+  readonly maxRssKb: number;
+  readonly smtpConnections: number;
+  /** Client → server bytes over all SMTP connections: the messages plus the SMTP commands. */
+  readonly smtpBytesWritten: number;
+  readonly sendPhase: { readonly startMs: number; readonly wallMs: number; readonly cpuMs: number } | null;
+}
+
 /** msg/s, CPU and memory of one measured child (see measure/figures.ts). */
 export interface Figures {
   readonly messages: number;

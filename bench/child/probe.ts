@@ -8,21 +8,7 @@
  */
 import fs from 'node:fs';
 import net from 'node:net';
-
-/** What the probe writes at the child's exit. */
-export interface ProbeRecord {
-  readonly code: number;
-  readonly startedAt: number;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly userMs: number;
-  readonly sysMs: number;
-  readonly maxRssKb: number;
-  readonly smtpConnections: number;
-  /** Client → server bytes over all SMTP connections: the messages plus the SMTP commands. */
-  readonly smtpBytesWritten: number;
-  readonly sendPhase: { readonly startMs: number; readonly wallMs: number; readonly cpuMs: number } | null;
-}
+import type { ProbeRecord } from '../results';
 
 function observe(out: string, port: number): void {
   const t0 = process.hrtime.bigint();

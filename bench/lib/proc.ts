@@ -8,7 +8,7 @@ import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import type { ProbeRecord } from '../child/probe';
+import type { ProbeRecord } from '../results';
 import { readJson } from './io';
 
 export const TIME = '/usr/bin/time';
