@@ -1,14 +1,20 @@
-'use strict';
 /**
  * Summarises a V8 .cpuprofile (from `node --cpu-prof`): self time per function and per package
  * (a node_modules package, a folder of herald's dist/, a Node core module, GC, native code).
  *
- *   node bench/cpuprofile.js FILE.cpuprofile [TOP]
+ *   node dist-bench/measure/cpuprofile.js FILE.cpuprofile [TOP]
  */
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ProfileFunction, ProfileSummary } from '../results';
 
-function packageOf(url, functionName) {
+interface CpuProfile {
+  readonly nodes: readonly { readonly id: number; readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number } }[];
+  readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+function packageOf(url: string, functionName: string): string {
   if (!url) {
     if (functionName === '(garbage collector)') return 'V8 garbage collector';
     if (functionName === '(idle)') return '(idle: waiting for I/O)';
@@ -33,22 +39,23 @@ function packageOf(url, functionName) {
   return path.basename(clean);
 }
 
-function summarise(file, top = 15) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+export function summarise(file: string, top = 15): ProfileSummary {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map();
+  const selfUs = new Map<number, number>();
   const { samples = [], timeDeltas = [] } = profile;
   for (let i = 0; i < samples.length; i++) {
     // timeDeltas[i] is the time before sample i; the time until the next sample belongs to sample i
     const dt = timeDeltas[i + 1] ?? 0;
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(dt, 0));
   }
-  const fn = new Map();
-  const pkg = new Map();
+  const fn = new Map<string, Omit<ProfileFunction, 'ms' | 'pct'>>();
+  const pkg = new Map<string, number>();
   let total = 0;
   let idle = 0;
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
+    if (!node) continue;
     const cf = node.callFrame;
     const name = cf.functionName || '(anonymous)';
     const where = cf.url ? `${cf.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${cf.lineNumber + 1}` : '';
@@ -63,7 +70,7 @@ function summarise(file, top = 15) {
     pkg.set(p, (pkg.get(p) ?? 0) + us);
   }
   const busy = total - idle;
-  const pct = (us) => (busy > 0 ? (100 * us) / busy : 0);
+  const pct = (us: number): number => (busy > 0 ? (100 * us) / busy : 0);
   return {
     totalMs: total / 1000,
     idleMs: idle / 1000,
@@ -72,8 +79,6 @@ function summarise(file, top = 15) {
     packages: [...pkg.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, ms: us / 1000, pct: pct(us) })),
   };
 }
-
-module.exports = { summarise };
 
 if (require.main === module) {
   const s = summarise(process.argv[2], Number(process.argv[3] || 20));

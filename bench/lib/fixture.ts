@@ -1,25 +1,30 @@
-'use strict';
 /**
  * Deterministic newsletter folders for the benchmark: a realistic ~10 KB markdown post (headings,
  * paragraphs with links and emphasis, a list, a table, a fenced code block, a quote) and a
  * subscriber list at reserved example domains (RFC 2606). Same seed, same bytes, every run.
  */
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** A seeded random source: next() in [0, 1), plus whole numbers and picks from a list. */
+export interface Rng {
+  (): number;
+  int(n: number): number;
+  pick<T>(list: readonly T[]): T;
+}
 
 /** mulberry32: a tiny seeded PRNG, so every run generates the same folder. */
-function rng(seed) {
+export function rng(seed: number): Rng {
   let a = seed >>> 0;
-  const next = () => {
+  const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  next.int = (n) => Math.floor(next() * n);
-  next.pick = (list) => list[next.int(list.length)];
-  return next;
+  const int = (n: number): number => Math.floor(next() * n);
+  return Object.assign(next, { int, pick: <T>(list: readonly T[]): T => list[int(list.length)] });
 }
 
 const WORDS = (
@@ -44,9 +49,9 @@ const LAST = [
 ];
 const DOMAINS = ['example.com', 'example.net', 'example.org', 'mail.example.com', 'list.example.net', 'inbox.example.org'];
 
-function sentence(r, min = 8, max = 22) {
+function sentence(r: Rng, min = 8, max = 22): string {
   const n = min + r.int(max - min + 1);
-  const words = [];
+  const words: string[] = [];
   for (let i = 0; i < n; i++) words.push(r.pick(WORDS));
   if (r() < 0.25) words[r.int(n)] = `*${r.pick(WORDS)}*`;
   if (r() < 0.15) words[r.int(n)] = `**${r.pick(WORDS)}**`;
@@ -55,8 +60,8 @@ function sentence(r, min = 8, max = 22) {
   return s[0].toUpperCase() + s.slice(1) + (r() < 0.1 ? '?' : '.');
 }
 
-function paragraph(r) {
-  const parts = [];
+function paragraph(r: Rng): string {
+  const parts: string[] = [];
   const n = 3 + r.int(4);
   for (let i = 0; i < n; i++) parts.push(sentence(r));
   if (r() < 0.5) {
@@ -88,13 +93,21 @@ async function withRetry(fn, { retries = 3, delayMs = 1000 } = {}) {
  * Structure: intro, a section with a list, one with a table, one with code and a quote, then
  * enough further paragraphs to reach the size.
  */
-function makePost({ seed = 1, slug, title, date = '2026-05-04', targetBytes = 10 * 1024 } = {}) {
+export interface PostSpec {
+  readonly seed?: number;
+  readonly slug?: string;
+  readonly title?: string;
+  readonly date?: string;
+  readonly targetBytes?: number;
+}
+
+export function makePost({ seed = 1, slug, title, date = '2026-05-04', targetBytes = 10 * 1024 }: PostSpec = {}): string {
   const r = rng(seed);
   const t = title ?? `Field notes ${seed}: ${r.pick(WORDS)} and ${r.pick(WORDS)} in the ${r.pick(WORDS)}`;
   const head = ['---', `title: "${t.replace(/"/g, "'")}"`, `date: ${date}`, `slug: ${slug ?? `field-notes-${seed}`}`,
     `summary: "${sentence(r, 8, 14).replace(/"/g, "'")}"`, '---', ''].join('\n');
   const blocks = [paragraph(r), paragraph(r), '## What changed', paragraph(r)];
-  const list = [];
+  const list: string[] = [];
   for (let i = 0; i < 6; i++) list.push(`- ${sentence(r, 5, 12)}`);
   blocks.push(list.join('\n'), '## The numbers', paragraph(r));
   const rows = ['| week | sent | opened | clicked | note |', '| --- | ---: | ---: | ---: | --- |'];
@@ -110,7 +123,7 @@ function makePost({ seed = 1, slug, title, date = '2026-05-04', targetBytes = 10
 }
 
 /** `count` subscribers as CSV (email,name,status), unique addresses, a few non-ASCII names. */
-function writeSubscribers(file, count, seed = 7) {
+export function writeSubscribers(file: string, count: number, seed = 7): void {
   const r = rng(seed);
   const fd = fs.openSync(file, 'w');
   try {
@@ -137,7 +150,16 @@ function writeSubscribers(file, count, seed = 7) {
  * A newsletter folder: config, the repository's default template, subscribers/list.csv, and the
  * given posts (name → markdown) under posts/.
  */
-function makeNewsletter(dir, { heraldRoot, subscribers, sessions, posts }) {
+export interface NewsletterSpec {
+  /** The herald checkout whose default template the folder uses. */
+  readonly heraldRoot: string;
+  readonly subscribers: number;
+  readonly sessions: number;
+  /** File name under posts/ → markdown. */
+  readonly posts?: Readonly<Record<string, string>>;
+}
+
+export function makeNewsletter(dir: string, { heraldRoot, subscribers, sessions, posts }: NewsletterSpec): void {
   fs.mkdirSync(path.join(dir, 'posts'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'templates'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'subscribers'), { recursive: true });
@@ -154,14 +176,11 @@ function makeNewsletter(dir, { heraldRoot, subscribers, sessions, posts }) {
   fs.copyFileSync(path.join(heraldRoot, 'templates', 'default.mjml'), path.join(dir, 'templates', 'default.mjml'));
   writeSubscribers(path.join(dir, 'subscribers', 'list.csv'), subscribers);
   for (const [name, text] of Object.entries(posts ?? {})) writePost(dir, name, text);
-  return config;
 }
 
-function writePost(dir, name, text) {
+export function writePost(dir: string, name: string, text: string): string {
   const file = path.join(dir, 'posts', name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
   return file;
 }
-
-module.exports = { rng, makePost, writeSubscribers, makeNewsletter, writePost };
