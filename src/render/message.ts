@@ -1,25 +1,13 @@
 import type MailComposer from 'nodemailer/lib/mail-composer';
-import type { Subscriber } from '../discover/subscribers';
 import { encodeText, listIdValue } from './compose';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import { type RenderedPost, fillMessage } from './post';
+import type { Recipient, RenderedMessage as OutgoingMessage } from './rendered-message';
 
-/** What the transport port sends: the exact bytes, and an envelope with exactly one recipient. */
-export interface OutgoingMessage {
-  readonly messageId: string;
-  readonly envelope: { readonly from: string; readonly to: string };
-  /** The message's bytes in order: one Buffer, or pieces shared by every recipient of a post. */
-  readonly raw: Buffer | readonly Buffer[];
-  readonly smtputf8: boolean;
-}
-
-/** The whole message as one Buffer (for signing, saving or parsing). */
-export function messageBytes(message: OutgoingMessage): Buffer {
-  return Buffer.isBuffer(message.raw) ? message.raw : Buffer.concat(message.raw);
-}
-
-export type Recipient = Pick<Subscriber, 'email' | 'key' | 'name' | 'smtputf8'>;
+// the message type, its bytes and its recipient live in rendered-message.ts; named here too for
+// the callers that import them from this module
+export { messageBytes, type Recipient, type RenderedMessage as OutgoingMessage } from './rendered-message';
 
 export interface BuildOptions {
   readonly date?: Date;
