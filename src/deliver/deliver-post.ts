@@ -8,8 +8,6 @@ import { onAccepted, onThrottle, pauseLeft, type ThrottleSettings, UNTHROTTLED }
 import { messageBytes, type Transport } from './transport';
 import { sleep } from './wait';
 
-export type { DeliveryRecord } from './delivery-record';
-
 export interface DeliveryOptions {
   readonly runId: string;
   readonly sender: Sender;

@@ -4,8 +4,8 @@
  * server and no database in the way. The SMTP and SQLite adapters have their own tests.
  */
 import type { Post } from '../../src/discover/posts';
-import { type DeliveryOptions, type DeliveryRecord, deliverPost } from '../../src/deliver/deliver-post';
-import type { Claim, DueRecipient, SettledAs, Settle } from '../../src/deliver/delivery-record';
+import { type DeliveryOptions, deliverPost } from '../../src/deliver/deliver-post';
+import type { Claim, DeliveryRecord, DueRecipient, SettledAs, Settle } from '../../src/deliver/delivery-record';
 import type { Outcome } from '../../src/deliver/outcome';
 import type { OutgoingMessage, Transport } from '../../src/deliver/transport';
 import type { Sender } from '../../src/render/envelope';
