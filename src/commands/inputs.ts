@@ -3,7 +3,7 @@ import { type DiscoverOptions, discoverPosts, type Post } from '../discover/post
 import { type DiscoveredSubscribers, discoverSubscribers, discoverSubscribersApart, type Subscriber } from '../discover/subscribers';
 import type { Problem } from '../errors';
 import type { RecordView } from '../plan/plan';
-import type { SendRecord } from '../record/sqlite';
+import type { PostRow, SendRecord } from '../record/sqlite';
 
 export interface PostInputs {
   readonly posts: readonly Post[];
@@ -53,8 +53,8 @@ export function readInputs(settings: Settings): Inputs {
   return { ...subscribers, posts: posts.posts, problems: [...posts.problems, ...subscribers.problems] };
 }
 
-/** The record reduced to what planning needs; cheap even with millions of delivery rows. */
-export function recordView(record: SendRecord | undefined): RecordView {
+/** The record reduced to what planning needs (with its post rows whole, for status); cheap even with millions of delivery rows. */
+export function recordView(record: SendRecord | undefined): RecordView<PostRow> {
   if (!record) return { initialized: false, posts: new Map(), counts: new Map() };
   return { initialized: record.isInitialized(), posts: record.posts(), counts: record.openCounts() };
 }

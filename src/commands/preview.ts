@@ -4,7 +4,7 @@ import { ErrorCode, HeraldError } from '../errors';
 import { makeDir } from '../make-dir';
 import type { Sender } from '../render/envelope';
 import { compileMessage, personalise } from '../render/compose';
-import { messageBytes, type Recipient } from '../render/message';
+import { messageBytes, type Recipient } from '../render/rendered-message';
 import { fillMessage, type RenderedPost } from '../render/post';
 import { unsubscribeLinks } from '../render/envelope';
 

@@ -3,7 +3,7 @@ import { type Problem, problem, ErrorCode } from '../errors';
 import { compileMessage, personalise } from '../render/compose';
 import { resolveSender, unsubscribeLinks } from '../render/envelope';
 import { fillMessage, GMAIL_CLIP_BYTES, renderPost } from '../render/post';
-import { messageBytes } from '../render/message';
+import { messageBytes } from '../render/rendered-message';
 import { lintEmail } from '../spam/lint';
 import { spamCheck } from '../spam/spamassassin';
 import type { Output } from './io';

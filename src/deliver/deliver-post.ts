@@ -1,19 +1,12 @@
 import { type Sender, messageIdFor } from '../render/envelope';
 import { needsSmtpUtf8 } from '../discover/address';
 import { compileMessage, personalise } from '../render/compose';
-import { messageBytes } from '../render/message';
 import type { RenderedPost } from '../render/post';
-import type { Claim, DeliveryRow, SendRecord, Settle } from '../record/sqlite';
+import type { Claim, DeliveryRecord, DueRecipient, Settle } from './delivery-record';
 import type { Outcome } from './outcome';
 import { onAccepted, onThrottle, pauseLeft, type ThrottleSettings, UNTHROTTLED } from './throttle';
-import type { Transport } from './transport';
+import { messageBytes, type Transport } from './transport';
 import { sleep } from './wait';
-
-/**
- * What delivery needs from the record. Writes are synchronous: a claim is durable (fsync) when
- * `apply` returns, and the message it claims is handed to SMTP only after that.
- */
-export type DeliveryRecord = Pick<SendRecord, 'due' | 'apply' | 'skip'>;
 
 export interface DeliveryOptions {
   readonly runId: string;
@@ -34,7 +27,7 @@ export interface DeliveryOptions {
   readonly now: () => Date;
   /** DKIM-signs each message when a key is configured. */
   readonly sign?: (raw: Buffer) => Promise<Buffer>;
-  readonly onOutcome?: (row: DeliveryRow, outcome: Outcome) => void;
+  readonly onOutcome?: (row: DueRecipient, outcome: Outcome) => void;
 }
 
 export interface DeliverySummary {
@@ -76,9 +69,9 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
   const settled = (): Promise<void> => new Promise((resolve) => (wake = resolve));
   /** An error from settling a message (a throwing onOutcome), rethrown by the loop. */
   let broken: { error: unknown } | undefined;
-  const retryQueue: { row: DeliveryRow; notBefore: number }[] = [];
+  const retryQueue: { row: DueRecipient; notBefore: number }[] = [];
   const triesByKey = new Map<string, number>();
-  let buffer: DeliveryRow[] = [];
+  let buffer: DueRecipient[] = [];
   let afterSeq = -1;
   let exhausted = false;
   let throttle = UNTHROTTLED;
@@ -88,8 +81,8 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
 
   const stopping = (): boolean => opts.stop.aborted || summary.aborted !== undefined || throttle.gaveUp || opts.budget.remaining <= 0;
 
-  const nextRows = (count: number): DeliveryRow[] => {
-    const out: DeliveryRow[] = [];
+  const nextRows = (count: number): DueRecipient[] => {
+    const out: DueRecipient[] = [];
     const nowMs = Date.now();
     retryQueue.sort((a, b) => a.notBefore - b.notBefore);
     while (out.length < count && retryQueue.length && retryQueue[0]!.notBefore <= nowMs) out.push(retryQueue.shift()!.row);
@@ -106,7 +99,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     return out;
   };
 
-  const settle = (row: DeliveryRow, outcome: Outcome, episode: number): void => {
+  const settle = (row: DueRecipient, outcome: Outcome, episode: number): void => {
     opts.onOutcome?.(row, outcome);
     switch (outcome.kind) {
       case 'accepted':
@@ -147,7 +140,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
-  const start = async (row: DeliveryRow, messageId: string, episode: number): Promise<void> => {
+  const start = async (row: DueRecipient, messageId: string, episode: number): Promise<void> => {
     let outcome: Outcome;
     try {
       // the recipient as recorded with the post's audience, under the Message-ID of their claim
@@ -168,7 +161,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     }
   };
 
-  const launch = async (rows: readonly DeliveryRow[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> => {
+  const launch = async (rows: readonly DueRecipient[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> => {
     for (let i = 0; i < rows.length; i++) {
       if (!owned[i]) continue;
       const wait = paceWait();
@@ -205,7 +198,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
     const free = stopping() || waitForMore || paused ? 0 : Math.min(transport.capacity - inflight, opts.budget.remaining);
     const rows = free > 0 ? nextRows(free) : [];
     const claims: Claim[] = [];
-    const claimedRows: DeliveryRow[] = [];
+    const claimedRows: DueRecipient[] = [];
     for (const row of rows) {
       if (!opts.subscribed.has(row.key)) {
         record.skip(postId, row.key, 'left the list before this post reached them', opts.now());

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
-import { type OutgoingMessage, messageBytes } from '../render/message';
+import { type OutgoingMessage, messageBytes } from './transport';
 import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
 import { encodeMessageData } from './smtp-data';
 import { type SmtpTarget, describeTls, parseSmtpUrl, tlsFailure, tlsOptions } from './smtp-url';

@@ -1,12 +1,30 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
-import type { PostRow, StateCounts } from '../record/sqlite';
 
-/** What the record says, reduced to what planning needs. */
-export interface RecordView {
+/**
+ * What the record says, reduced to what planning needs. Declared here, where it is read: the
+ * composition fills it from the record (whose rows carry more than this, hence `Known`), tests
+ * from literals.
+ */
+export interface RecordView<Known extends KnownPost = KnownPost> {
   readonly initialized: boolean;
-  readonly posts: ReadonlyMap<string, PostRow>;
-  readonly counts: ReadonlyMap<string, StateCounts>;
+  /** Every post the record knows, by id. */
+  readonly posts: ReadonlyMap<string, Known>;
+  /** Per post, how many of its recipients are in each state still in play. */
+  readonly counts: ReadonlyMap<string, OpenCounts>;
+}
+
+export interface KnownPost {
+  /** baseline: existed when herald first met the folder, not mailed; queued: its audience is recorded. */
+  readonly disposition: 'baseline' | 'queued';
+}
+
+/** Recipients of a post still in play: not yet sent, failed or skipped. */
+export interface OpenCounts {
+  readonly pending: number;
+  readonly sending: number;
+  readonly deferred: number;
+  readonly in_doubt: number;
 }
 
 export interface PlanRequest {
@@ -73,7 +91,7 @@ export function postStatus(post: Post, record: RecordView, now: Date): PostStatu
   return 'new';
 }
 
-function hasWork(counts: StateCounts | undefined, resendInDoubt: boolean): boolean {
+function hasWork(counts: OpenCounts | undefined, resendInDoubt: boolean): boolean {
   if (!counts) return false;
   return counts.pending + counts.deferred + counts.sending + (resendInDoubt ? counts.in_doubt : 0) > 0;
 }

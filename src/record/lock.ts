@@ -1,36 +1,24 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
+import { FileLock } from '../file-lock';
 import { makeDir } from '../make-dir';
 
 /**
- * One sender at a time per newsletter, across processes. The lock is an exclusive SQLite
- * transaction on a file in the state folder: the operating system drops it when the process
- * dies, however it dies, so a lock left by a crashed run is taken over without guessing from PIDs.
+ * One sender at a time per newsletter, across processes: a FileLock on a file in the state
+ * folder, with a note beside it saying who holds it.
  */
 /** How long a run keeps trying while the lock is taken but nobody is recorded as holding it. */
 const SETTLE_MS = 2000;
 /** How often a run that was asked to wait tries the lock again. */
 const POLL_MS = 100;
 
-/** Waits, or less when `stop` aborts: a run waiting for the lock still hears SIGTERM. */
-function pause(ms: number, stop?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    stop?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(timer);
-      stop?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
+const HINT = 'Check that the state folder is writable and its disk has room.';
 
 export class RunLock {
   private constructor(
-    private readonly db: Database.Database,
+    private readonly lock: FileLock,
     private readonly infoFile: string,
   ) {}
 
@@ -43,82 +31,62 @@ export class RunLock {
     makeDir(stateDir);
     const file = path.join(stateDir, 'herald.lock');
     const infoFile = `${file}.json`;
-    let db: Database.Database;
+    let lock: FileLock;
     try {
-      db = new Database(file);
-      db.pragma('busy_timeout = 0');
+      lock = FileLock.open(file);
     } catch (err) {
-      throw new HeraldError(ErrorCode.ERECORD, `cannot open the run lock: ${(err as Error).message}`, {
+      throw new HeraldError(ErrorCode.ERECORD, `cannot open the run lock: ${(err as Error).message}`, { location: { file }, hint: HINT, cause: err });
+    }
+    let announced = false;
+    const nextTry = (waitedMs: number): number | undefined => {
+      const holder = readHolder(infoFile);
+      // no holder on record: two runs starting together touched the file at the same moment, or
+      // the winner has not written its name yet; try again shortly rather than both giving up
+      const settling = !holder && waitedMs < SETTLE_MS;
+      if (!settling && waitedMs >= opts.waitMs) return undefined;
+      if (holder && !announced) {
+        announced = true;
+        opts.onWait?.(holder);
+      }
+      return settling ? 10 + Math.random() * 40 : POLL_MS;
+    };
+    let taken: boolean;
+    try {
+      taken = await lock.take(nextTry, opts.stop);
+    } catch (err) {
+      // not "busy": a full disk or an unwritable folder stays so, waiting would not help
+      lock.release();
+      throw new HeraldError(ErrorCode.ERECORD, `cannot take the run lock: ${(err as Error).message}`, { location: { file }, hint: HINT, cause: err });
+    }
+    if (!taken) {
+      lock.release();
+      const holder = readHolder(infoFile);
+      const stopped = opts.stop?.aborted;
+      throw new HeraldError(ErrorCode.ELOCKED, `${stopped ? 'stopped while waiting: ' : ''}another herald is already running here${holder ? ` (${holder})` : ''}`, {
         location: { file },
-        hint: 'Check that the state folder is writable and its disk has room.',
-        cause: err,
+        hint: stopped ? 'Nothing was sent by this run.' : 'It will finish on its own; run again later. Two runs never send at the same time.',
       });
     }
-    const started = Date.now();
-    let announced = false;
-    for (;;) {
-      try {
-        db.exec('BEGIN EXCLUSIVE');
-        break;
-      } catch (err) {
-        // only "busy" means another run holds it; a full disk or an unwritable folder stays so
-        if (!isBusy(err)) {
-          db.close();
-          throw new HeraldError(ErrorCode.ERECORD, `cannot take the run lock: ${(err as Error).message}`, {
-            location: { file },
-            hint: 'Check that the state folder is writable and its disk has room.',
-            cause: err,
-          });
-        }
-        const holder = readHolder(infoFile);
-        const elapsed = Date.now() - started;
-        // no holder on record: two runs starting together touched the file at the same moment, or
-        // the winner has not written its name yet; try again shortly rather than both giving up
-        const settling = !holder && elapsed < SETTLE_MS;
-        if ((settling || elapsed < opts.waitMs) && !opts.stop?.aborted) {
-          if (holder && !announced) {
-            announced = true;
-            opts.onWait?.(holder);
-          }
-          await pause(settling ? 10 + Math.random() * 40 : POLL_MS, opts.stop);
-          continue;
-        }
-        db.close();
-        const stopped = opts.stop?.aborted;
-        throw new HeraldError(ErrorCode.ELOCKED, `${stopped ? 'stopped while waiting: ' : ''}another herald is already running here${holder ? ` (${holder})` : ''}`, {
-          location: { file },
-          hint: stopped ? 'Nothing was sent by this run.' : 'It will finish on its own; run again later. Two runs never send at the same time.',
-          cause: err,
-        });
-      }
-    }
     const info = { pid: process.pid, host: os.hostname(), command: opts.command, since: new Date().toISOString() };
-    const lock = new RunLock(db, infoFile);
+    const runLock = new RunLock(lock, infoFile);
     try {
       fs.writeFileSync(infoFile, `${JSON.stringify(info)}\n`);
     } catch (err) {
-      lock.release();
-      throw new HeraldError(ErrorCode.ERECORD, `cannot write ${infoFile}: ${(err as Error).message}`, {
-        hint: 'Check that the state folder is writable and its disk has room.',
-        cause: err,
-      });
+      runLock.release();
+      throw new HeraldError(ErrorCode.ERECORD, `cannot write ${infoFile}: ${(err as Error).message}`, { hint: HINT, cause: err });
     }
-    return lock;
+    return runLock;
   }
 
   release(): void {
-    if (!this.db.open) return;
+    // once only: after that the note may well be the next holder's
+    if (!this.lock.open) return;
     try {
       fs.rmSync(this.infoFile, { force: true });
-      this.db.exec('ROLLBACK');
     } finally {
-      this.db.close();
+      this.lock.release();
     }
   }
-}
-
-function isBusy(err: unknown): boolean {
-  return /^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code ?? ''));
 }
 
 function readHolder(infoFile: string): string | undefined {

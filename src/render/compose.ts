@@ -5,7 +5,7 @@ import type * as Shared from 'nodemailer/lib/shared';
 import { splitListId } from '../config/header-settings';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
-import type { OutgoingMessage, Recipient } from './message';
+import type { Recipient, RenderedMessage } from './rendered-message';
 import type { RenderedPost } from './rendered';
 import { type RecipientValues, type Segments, escapeHtml } from './template';
 
@@ -108,7 +108,7 @@ export function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | Bo
 }
 
 /** `messageId` is the recipient's Message-ID when the caller has it already (the send loop's claim). */
-export function personalise(template: MessageTemplate, recipient: Recipient, messageId = messageIdFor(template.sender, template.postId, recipient.key)): OutgoingMessage {
+export function personalise(template: MessageTemplate, recipient: Recipient, messageId = messageIdFor(template.sender, template.postId, recipient.key)): RenderedMessage {
   const links = unsubscribeLinks(template.sender, recipient);
   const values: RecipientValues = { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible };
   let head = header('To', formatAddress(recipient.name, recipient.email));

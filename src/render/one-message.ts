@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Mailbox } from '../config/header-settings';
 import { alternativeParts, compileMessage, dateHeader, encodeText, formatAddress, header, joinStatic, personalise } from './compose';
 import type { Sender } from './envelope';
-import { type OutgoingMessage, type Recipient, messageBytes } from './message';
+import { type RenderedMessage, type Recipient, messageBytes } from './rendered-message';
 import type { RenderedPost } from './rendered';
 
 /**
@@ -20,7 +20,7 @@ export interface TestCopyOptions {
  * Message-ID of its own, so it is never confused with the real one. Its unsubscribe links carry no
  * valid token: pressing unsubscribe in the tester's mail client unsubscribes no one.
  */
-export function composeTestCopy(rendered: RenderedPost, sender: Sender, to: Recipient, opts: TestCopyOptions = {}): OutgoingMessage & { readonly raw: Buffer } {
+export function composeTestCopy(rendered: RenderedPost, sender: Sender, to: Recipient, opts: TestCopyOptions = {}): RenderedMessage & { readonly raw: Buffer } {
   const marked: RenderedPost = { ...rendered, subject: { parts: ['[test] ', ...rendered.subject.parts] } };
   const template = compileMessage(marked, { ...sender, secret: undefined }, opts.date ?? new Date());
   const messageId = `<test-${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}@${sender.messageIdDomain}>`;
@@ -43,7 +43,7 @@ export interface NoticeMail {
   readonly smtputf8: boolean;
 }
 
-export function composeNotice(mail: NoticeMail): OutgoingMessage & { readonly raw: Buffer } {
+export function composeNotice(mail: NoticeMail): RenderedMessage & { readonly raw: Buffer } {
   const head = [
     header('From', formatAddress(mail.from.name, mail.from.address)),
     header('To', formatAddress('', mail.to)),

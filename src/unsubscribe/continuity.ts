@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { ErrorCode, type Problem, warning } from '../errors';
+import type { SecretUse } from '../record/secrets';
 
 /**
  * Unsubscribe links are signed with HERALD_SECRET. Change it without listing the old value in
@@ -7,11 +8,6 @@ import { ErrorCode, type Problem, warning } from '../errors';
  * record remembers which secrets signed the messages it sent (as fingerprints, never the secrets
  * themselves), so herald can say so before that happens unnoticed.
  */
-export interface SecretUse {
-  readonly fingerprint: string;
-  readonly firstUsed: string;
-  readonly lastUsed: string;
-}
 
 /** Links signed this long ago are still expected to work; older secrets may be retired. */
 export const LINK_LIFETIME_DAYS = 180;

@@ -4,13 +4,12 @@
  * server and no database in the way. The SMTP and SQLite adapters have their own tests.
  */
 import type { Post } from '../../src/discover/posts';
-import { type DeliveryOptions, type DeliveryRecord, deliverPost } from '../../src/deliver/deliver-post';
+import { type DeliveryOptions, deliverPost } from '../../src/deliver/deliver-post';
+import type { Claim, DeliveryRecord, DueRecipient, SettledAs, Settle } from '../../src/deliver/delivery-record';
 import type { Outcome } from '../../src/deliver/outcome';
-import type { Transport } from '../../src/deliver/transport';
+import type { OutgoingMessage, Transport } from '../../src/deliver/transport';
 import type { Sender } from '../../src/render/envelope';
-import type { OutgoingMessage } from '../../src/render/message';
 import type { RenderedPost } from '../../src/render/post';
-import type { Claim, DeliveryRow, DeliveryState, Settle } from '../../src/record/sqlite';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const POST: Post = { id: 'hello', file: 'posts/hello.md', format: 'yaml', title: 'Hello', slug: 'hello', draft: false, optedOut: false, body: 'Hi', bodyLine: 4 };
@@ -18,11 +17,14 @@ const RENDERED: RenderedPost = {
   post: POST, templateFile: 'templates/default.mjml', url: 'https://blog.example.com/hello/', warnings: [],
   subject: { parts: ['Hello'] }, html: { parts: ['<p>Hello</p>'] }, text: { parts: ['Hello'] },
 };
+/** A recipient's state in this in-memory record: what the loop settles it as, or claimed, or skipped. */
+type DeliveryState = SettledAs | 'sending' | 'skipped';
+
 const SENDER: Sender = { from: { name: 'Letter', address: 'news@example.com' }, listId: 'Letter <letter.example.com>', messageIdDomain: 'example.com', unsubscribeMailto: 'news@example.com' };
 
 /** The record's promises, kept as plain data and checked as the loop goes. */
 class MemoryRecord implements DeliveryRecord {
-  readonly rows = new Map<string, { row: DeliveryRow; state: DeliveryState }>();
+  readonly rows = new Map<string, { row: DueRecipient; state: DeliveryState }>();
   /** Every write, in order: what the durable record would have said, step by step. */
   readonly writes: string[] = [];
 
@@ -31,7 +33,7 @@ class MemoryRecord implements DeliveryRecord {
       const state = states[key] ?? 'pending';
       this.rows.set(key, {
         state,
-        row: { postId: POST.id, key, email: key, name: '', state, attempts: 0, messageId: null, reply: null, firstAttemptAt: null, updatedAt: NOW.toISOString(), sentAt: null, nextAttemptAt: null, seq },
+        row: { postId: POST.id, key, email: key, name: '', attempts: 0, seq },
       });
     });
   }
@@ -44,11 +46,11 @@ class MemoryRecord implements DeliveryRecord {
     return Object.fromEntries([...this.rows].map(([k, v]) => [k, v.state]));
   }
 
-  due(_postId: string, _now: Date, opts: { afterSeq: number; limit: number; includeInDoubt: boolean }): DeliveryRow[] {
+  due(_postId: string, _now: Date, opts: { afterSeq: number; limit: number; includeInDoubt: boolean }): DueRecipient[] {
     return [...this.rows.values()]
       .filter((r) => r.row.seq > opts.afterSeq && (r.state === 'pending' || r.state === 'deferred' || (opts.includeInDoubt && r.state === 'in_doubt')))
       .slice(0, opts.limit)
-      .map((r) => ({ ...r.row, state: r.state }));
+      .map((r) => ({ ...r.row }));
   }
 
   apply(_runId: string, settles: readonly Settle[], claims: readonly Claim[]): boolean[] {

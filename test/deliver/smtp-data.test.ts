@@ -4,7 +4,7 @@ import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
 import { DATA_END, encodeData, encodeMessageData } from '../../src/deliver/smtp-data';
 import { SmtpPool, parseSmtpUrl, takeEncodedData } from '../../src/deliver/smtp-pool';
 import { smtpSchema } from '../../src/config/schema';
-import type { OutgoingMessage } from '../../src/render/message';
+import type { OutgoingMessage } from '../../src/deliver/transport';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 
 /** What nodemailer's own DATA stream makes of these bytes, end marker included: the reference. */

@@ -1,6 +1,5 @@
 import type { Post } from '../../src/discover/posts';
-import { type RecordView, type SendPlan, planSend } from '../../src/plan/plan';
-import type { DeliveryState, PostRow, StateCounts } from '../../src/record/sqlite';
+import { type KnownPost, type OpenCounts, type RecordView, type SendPlan, planSend } from '../../src/plan/plan';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 
@@ -9,20 +8,19 @@ const post = (id: string, date?: string, extra: Partial<Post> = {}): Post => ({
   draft: false, optedOut: false, body: 'Text', bodyLine: 4, ...extra,
 });
 
-const counts = (some: Partial<Record<DeliveryState, number>> = {}): StateCounts => ({
+/** Every state a recipient can be in: the record counts them all, planning reads those still in play. */
+type State = keyof OpenCounts | 'sent' | 'failed' | 'skipped';
+const counts = (some: Partial<Record<State, number>> = {}): Record<State, number> => ({
   pending: 0, sending: 0, sent: 0, failed: 0, deferred: 0, in_doubt: 0, skipped: 0, ...some,
 });
 
-const row = (id: string, disposition: PostRow['disposition']): PostRow => ({
-  id, file: `posts/${id}.md`, title: id, firstSeenAt: '2026-01-01T00:00:00.000Z', disposition,
-  queuedAt: disposition === 'queued' ? '2026-01-01T00:00:00.000Z' : null, recipients: 3,
-});
+const row = (disposition: KnownPost['disposition']): KnownPost => ({ disposition });
 
 /** A record in literal form: which posts it knows, how, and the counts of their recipients' states. */
-function record(known: Record<string, { disposition: PostRow['disposition']; counts?: StateCounts }> = {}, initialized = true): RecordView {
+function record(known: Record<string, { disposition: KnownPost['disposition']; counts?: OpenCounts }> = {}, initialized = true): RecordView {
   return {
     initialized,
-    posts: new Map(Object.entries(known).map(([id, k]) => [id, row(id, k.disposition)])),
+    posts: new Map(Object.entries(known).map(([id, k]) => [id, row(k.disposition)])),
     counts: new Map(Object.entries(known).filter(([, k]) => k.counts).map(([id, k]) => [id, k.counts!])),
   };
 }

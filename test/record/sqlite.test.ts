@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { RECORD_FILE, SendRecord, claimSql, settleSql } from '../../src/record/sqlite';
+import { claimSql, settleSql } from '../../src/record/batch-sql';
+import { RECORD_FILE, SendRecord } from '../../src/record/sqlite';
 
 /** The record's schema as herald first shipped it: deliveries kept in address order. */
 const FIRST_SCHEMA = `

@@ -6,7 +6,7 @@ import { loadSettings, type Settings } from '../../src/config/load';
 import { postFromSource } from '../../src/discover/posts';
 import { compileMessage, headerDomain, personalise, qpChunk } from '../../src/render/compose';
 import { resolveSender, type Sender } from '../../src/render/envelope';
-import { messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/rendered-message';
 import { composeNotice, composeTestCopy } from '../../src/render/one-message';
 import { nodemailerMessage, nodemailerNotice } from './nodemailer-reference';
 import { renderPost, type RenderedPost } from '../../src/render/post';

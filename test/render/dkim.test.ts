@@ -15,7 +15,7 @@ import { ErrorCode, HeraldError } from '../../src/errors';
 import { compileMessage, personalise } from '../../src/render/compose';
 import { dkimAlignment, dkimDnsRecord, loadDkim, signRaw } from '../../src/render/dkim';
 import { resolveSender } from '../../src/render/envelope';
-import { messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/rendered-message';
 import { nodemailerMessage } from './nodemailer-reference';
 import { renderPost } from '../../src/render/post';
 import { BASE_CONFIG, makeNewsletter, type TempNewsletter } from '../support/newsletter';

@@ -6,7 +6,7 @@ import { postFromSource } from '../../src/discover/posts';
 import { compileMessage, encodeText, formatAddress, listIdValue, personalise } from '../../src/render/compose';
 import { resolveSender } from '../../src/render/envelope';
 import { headerText } from '../../src/render/header-text';
-import { messageBytes, type Recipient } from '../../src/render/message';
+import { messageBytes, type Recipient } from '../../src/render/rendered-message';
 import { nodemailerMessage } from './nodemailer-reference';
 import { renderPost } from '../../src/render/post';
 import { decodePhrase, decodeText, readHeaderSection, readMailbox } from '../e2e/strict-headers';

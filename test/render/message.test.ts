@@ -13,7 +13,7 @@ import { postFromSource } from '../../src/discover/posts';
 import { HeraldError } from '../../src/errors';
 import { resolveSender, type Sender, unsubscribeLinks } from '../../src/render/envelope';
 import { compileMessage, personalise } from '../../src/render/compose';
-import { messageBytes, type OutgoingMessage, type Recipient } from '../../src/render/message';
+import { messageBytes, type RenderedMessage as OutgoingMessage, type Recipient } from '../../src/render/rendered-message';
 import { composeTestCopy } from '../../src/render/one-message';
 import { renderPost, type RenderedPost } from '../../src/render/post';
 import { unsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';

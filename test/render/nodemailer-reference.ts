@@ -9,7 +9,7 @@ import type { Mailbox } from '../../src/config/header-settings';
 import { encodeText, listIdValue } from '../../src/render/compose';
 import { type Sender, messageIdFor, unsubscribeLinks } from '../../src/render/envelope';
 import { headerText } from '../../src/render/header-text';
-import type { OutgoingMessage, Recipient } from '../../src/render/message';
+import type { RenderedMessage as OutgoingMessage, Recipient } from '../../src/render/rendered-message';
 import { type RenderedPost, fillMessage } from '../../src/render/rendered';
 
 export interface ReferenceOptions {

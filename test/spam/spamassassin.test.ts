@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveSender } from '../../src/render/envelope';
 import { compileMessage, personalise } from '../../src/render/compose';
-import { messageBytes } from '../../src/render/message';
+import { messageBytes } from '../../src/render/rendered-message';
 import { renderPost } from '../../src/render/post';
 import { parseSpamAssassinReport, spamCheck, SPAMASSASSIN_UNAVAILABLE, type SpamReport } from '../../src/spam/spamassassin';
 import { examplePosts, exampleSettings, NOW, READER, renderWith } from '../templates/example';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadSettings, type Settings } from '../../src/config/load';
 import { discoverPosts, postFromSource, type Post } from '../../src/discover/posts';
 import { resolveSender, unsubscribeLinks, type Sender } from '../../src/render/envelope';
-import type { Recipient } from '../../src/render/message';
+import type { Recipient } from '../../src/render/rendered-message';
 import { fillMessage, renderPost, type FilledMessage, type RenderedPost } from '../../src/render/post';
 
 export const REPO = path.resolve(__dirname, '../..');

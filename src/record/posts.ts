@@ -1,0 +1,92 @@
+import type Database from 'better-sqlite3';
+import { valueRows } from './batch-sql';
+import type { PostRow } from './rows';
+import { readMeta } from './schema';
+
+export interface QueueEntry {
+  readonly key: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+/** Rows per INSERT when a post's audience is queued, and the values each row binds. */
+const QUEUE_ROWS = 50;
+const QUEUE_VALUES = 7;
+
+/** The posts the record knows, and the audience each queued post was given. */
+export class Posts {
+  constructor(private readonly db: Database.Database) {}
+
+  isInitialized(): boolean {
+    return readMeta(this.db, 'initialized_at') !== undefined;
+  }
+
+  /** First meeting with a folder: its existing posts are recorded as published without mailing them. */
+  initialize(baseline: readonly { id: string; file: string; title: string }[], now: Date): void {
+    const stamp = now.toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('initialized_at', stamp);
+      const insert = this.db.prepare(
+        `INSERT OR IGNORE INTO posts (id, file, title, first_seen_at, disposition) VALUES (?, ?, ?, ?, 'baseline')`,
+      );
+      for (const post of baseline) insert.run(post.id, post.file, post.title, stamp);
+    })();
+  }
+
+  posts(): Map<string, PostRow> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, file, title, first_seen_at AS firstSeenAt, disposition, queued_at AS queuedAt, recipients FROM posts ORDER BY first_seen_at, id`,
+      )
+      .all() as PostRow[];
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** Records a post's audience in one transaction: from then on, "who still gets it" is a query. */
+  queuePost(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, now: Date): number {
+    const stamp = now.toISOString();
+    // Every row refers to the post row this same transaction writes, so checking each reference
+    // proves nothing. It would cost more than that: a statement that could fail halfway on a
+    // reference must be undoable on its own, so SQLite copies every page it touches to a
+    // temporary file first (about 30 MB for 10,000 recipients). The setting can only change
+    // outside a transaction, hence here.
+    const checksReferences = this.db.pragma('foreign_keys', { simple: true }) === 1;
+    if (checksReferences) this.db.pragma('foreign_keys = OFF');
+    try {
+      return this.queueRows(post, recipients, stamp);
+    } finally {
+      if (checksReferences) this.db.pragma('foreign_keys = ON');
+    }
+  }
+
+  private queueRows(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, stamp: string): number {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO posts (id, file, title, first_seen_at, disposition, queued_at) VALUES (?, ?, ?, ?, 'queued', ?)
+           ON CONFLICT (id) DO UPDATE SET disposition = 'queued', queued_at = excluded.queued_at, file = excluded.file, title = excluded.title`,
+        )
+        .run(post.id, post.file, post.title, stamp, stamp);
+      // rows go in QUEUE_ROWS at a time: one statement per row spends more in the binding than in SQLite
+      const insert = (rows: number): Database.Statement =>
+        this.db.prepare(
+          `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq)
+           VALUES ${valueRows(rows, `(?, ?, ?, ?, 'pending', ?, ?, ?)`)}`,
+        );
+      const full = insert(QUEUE_ROWS);
+      let values: unknown[] = [];
+      let seq = 0;
+      let added = 0;
+      for (const r of recipients) {
+        values.push(post.id, r.key, r.email, r.name, stamp, stamp, seq++);
+        if (values.length === QUEUE_ROWS * QUEUE_VALUES) {
+          added += full.run(values).changes;
+          values = [];
+        }
+      }
+      if (values.length) added += insert(values.length / QUEUE_VALUES).run(values).changes;
+      this.db.prepare('UPDATE posts SET recipients = (SELECT count(*) FROM deliveries WHERE post_id = ?) WHERE id = ?').run(post.id, post.id);
+      return added;
+    })();
+  }
+}
