@@ -2,8 +2,19 @@
  * The figures a run collects, phase by phase: saved as they are with --json, read back by
  * --from-json, and turned into BENCHMARKS.md's section by report/. Plain data only.
  */
-import type { Machine } from './lib/machine';
 import type { Options } from './options';
+
+/** The machine a run measured on, as the report describes it. */
+export interface Machine {
+  readonly nproc: number;
+  readonly cpu: string;
+  readonly memGiB: number;
+  readonly node: string;
+  readonly os: string;
+  readonly tmpFs: string;
+  readonly postfix: string;
+  readonly fsyncMs: number;
+}
 
 /** What the probe writes at the child's exit. */
 export interface ProbeRecord {

@@ -5,17 +5,7 @@ import path from 'node:path';
 import { readText, say } from './io';
 import { median } from './numbers';
 import { sh } from './proc';
-
-export interface Machine {
-  readonly nproc: number;
-  readonly cpu: string;
-  readonly memGiB: number;
-  readonly node: string;
-  readonly os: string;
-  readonly tmpFs: string;
-  readonly postfix: string;
-  readonly fsyncMs: number;
-}
+import type { Machine } from '../results';
 
 export function machineInfo(tmp: string): Machine {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
