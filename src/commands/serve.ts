@@ -1,13 +1,17 @@
 import type { Command } from 'commander';
+import { type App, createApp } from '../app';
 import type { Settings } from '../config/load';
-import { ExitCode, type Output, portOption, reportProblems, runAction } from './io';
-import { signingSecretProblems } from './signing-secret';
+import { ExitCode, type Output, reportProblems, runAction } from '../output';
+import { portOption } from './options';
+import { signingSecretProblems } from '../pipeline/signing-secret';
+import { nextStopSignal } from '../signals';
 
 /**
  * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
  * finish (every unsubscribe is written before its answer, so none is lost) and exits 0.
  */
-export async function runServe(settings: Settings, opts: { host?: string; port?: number }, io: Output): Promise<number> {
+export async function runServe(app: App, opts: { host?: string; port?: number }): Promise<number> {
+  const { settings, io } = app;
   // the server's code loads only when herald serve runs
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startServer } = require('../serve/server') as typeof import('../serve/server');
@@ -19,17 +23,10 @@ export async function runServe(settings: Settings, opts: { host?: string; port?:
     io.err('warning: the public unsubscribe URL is not https; mail providers expect https for one-click unsubscribe');
   }
   // this is where links are verified: say so when some of those already sent no longer can be
-  reportProblems(io, signingSecretProblems(settings, new Date()));
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      io.err(`herald serve: ${signal}, stopping (requests in progress finish first)`);
-      void server.close().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  reportProblems(io, signingSecretProblems(app, new Date()));
+  const signal = await nextStopSignal();
+  io.err(`herald serve: ${signal}, stopping (requests in progress finish first)`);
+  await server.close();
   io.err('herald serve: stopped');
   return ExitCode.OK;
 }
@@ -44,7 +41,7 @@ export function registerServeCommand(program: Command, io: Output, settingsFor: 
     .action(
       runAction(io, setExit, (command) => {
         const o = command.opts() as { host?: string; port?: number };
-        return runServe(settingsFor(command), o, io);
+        return runServe(createApp(settingsFor(command), io), o);
       }),
     );
 }
