@@ -25,8 +25,8 @@ export interface App {
   readRecord(): SendRecord | undefined;
   /** The cross-process run lock, waiting up to `waitMs` (and saying so) when another herald holds it. */
   lock(command: string, waitMs: number): Promise<RunLock>;
-  /** The SMTP transport; `stop` ends its reconnection waits. */
-  smtp(opts?: { readonly connections?: number; readonly stop?: AbortSignal }): SmtpPool;
+  /** The SMTP transport, with fewer connections or retries when asked; `stop` ends its reconnection waits. */
+  smtp(opts?: { readonly connections?: number; readonly retries?: number; readonly stop?: AbortSignal }): SmtpPool;
   /** A render thread for one run's posts (MJML loads in it with the first post). */
   renderer(): RenderThread;
   /** The sender; `requireSecret` when unsubscribe links must verify (real sends). */
@@ -71,7 +71,7 @@ export function createApp(settings: Settings, io: Output, opts: AppOptions = {})
     },
     smtp(o = {}) {
       const { createSmtpPool } = require('./deliver/smtp-pool') as typeof import('./deliver/smtp-pool');
-      const smtp = o.connections === undefined ? settings.smtp : { ...settings.smtp, connections: o.connections };
+      const smtp = { ...settings.smtp, connections: o.connections ?? settings.smtp.connections, retries: o.retries ?? settings.smtp.retries };
       return createSmtpPool(settings.env.smtpUrl, smtp, o.stop);
     },
     renderer() {
