@@ -74,13 +74,13 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       run(async (command) => {
         const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
         // the mode is chosen here, once: each kind of send is its own command over the same pipeline
-        const run = { posts: command.args, includeExisting: Boolean(o.includeExisting), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
+        const common = { posts: command.args, includeExisting: Boolean(o.includeExisting), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
         const result = o.to
           ? await commands.testSend().runTestSend(appFor(command, io, signalStop(io)), { posts: command.args, to: o.to })
           : o.dryRun
-            ? await commands.dryRun().runDryRun(appFor(command, io), { ...run, showRecipients: Boolean(o.showRecipients), screenshots: Boolean(o.screenshots) })
+            ? await commands.dryRun().runDryRun(appFor(command, io), { ...common, showRecipients: Boolean(o.showRecipients), screenshots: Boolean(o.screenshots) })
             : await commands.send().runSend(appFor(command, io, signalStop(io)), {
-              ...run,
+              ...common,
               waitMs: o.wait * 1000,
               progress: o.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'log',
             });
