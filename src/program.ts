@@ -1,6 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import type { App } from './app';
 import { loadSettings, type Settings } from './config/load';
-import { ExitCode, type Output, processOutput, runAction } from './commands/io';
+import { positiveInt } from './commands/options';
+import { ExitCode, type Output, processOutput, runAction } from './output';
+import { stopOnSignals } from './signals';
 import { registerPreviewCommand } from './commands/preview-command';
 import { registerServeCommand } from './commands/serve';
 import { registerSubscribersCommand } from './commands/subscribers';
@@ -14,7 +17,10 @@ const STOP_GRACE_MS = 30_000;
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 const commands = {
+  app: () => require('./app') as typeof import('./app'),
   send: () => require('./commands/send') as typeof import('./commands/send'),
+  dryRun: () => require('./commands/dry-run') as typeof import('./commands/dry-run'),
+  testSend: () => require('./commands/test-send') as typeof import('./commands/test-send'),
   status: () => require('./commands/status') as typeof import('./commands/status'),
   log: () => require('./commands/log') as typeof import('./commands/log'),
   check: () => require('./commands/check') as typeof import('./commands/check'),
@@ -22,36 +28,20 @@ const commands = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-  return n;
-}
-
 function settingsFor(command: Command): Settings {
   const root = (command.optsWithGlobals() as { root?: string }).root ?? process.cwd();
   return loadSettings(root, process.env);
 }
 
 
-/** Stops taking new recipients on the first signal; a second one (or the grace period) ends the process. */
-function stopOnSignals(io: Output, opts: { graceMs: number } = { graceMs: STOP_GRACE_MS }): AbortController {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) {
-      io.err(`${signal} again: exiting now; messages in flight are reported as in doubt by the next run.`);
-      process.exit(ExitCode.FAILED);
-    }
-    io.err(`${signal}: stopping — no new recipients; waiting up to ${opts.graceMs / 1000} s for messages in flight.`);
-    controller.abort();
-    setTimeout(() => {
-      io.err('messages still in flight after the grace period; exiting. The next run reports them as in doubt.');
-      process.exit(ExitCode.FAILED);
-    }, opts.graceMs).unref();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller;
+/** The composition root for one command run; `stop` is aborted by SIGINT/SIGTERM when the command listens for them. */
+function appFor(command: Command, io: Output, stop?: AbortSignal): App {
+  return commands.app().createApp(settingsFor(command), io, { stop });
+}
+
+/** Signals stop the run gracefully; process.exit is the CLI's alone, so it is handed in from here. */
+function signalStop(io: Output): AbortSignal {
+  return stopOnSignals(io, (code) => process.exit(code), STOP_GRACE_MS);
 }
 
 export function buildProgram(io: Output, setExit: (code: number) => void): Command {
@@ -83,20 +73,17 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .action(
       run(async (command) => {
         const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
-        const stop = o.dryRun ? new AbortController() : stopOnSignals(io);
-        const result = await commands.send().runSend(settingsFor(command), {
-          posts: command.args,
-          dryRun: Boolean(o.dryRun),
-          to: o.to,
-          includeExisting: Boolean(o.includeExisting),
-          resendInDoubt: Boolean(o.resendInDoubt),
-          showRecipients: Boolean(o.showRecipients),
-          screenshots: Boolean(o.screenshots),
-          json: Boolean(o.json),
-          waitMs: o.wait * 1000,
-          stop: stop.signal,
-          progress: o.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'log',
-        }, io);
+        // the mode is chosen here, once: each kind of send is its own command over the same pipeline
+        const common = { posts: command.args, includeExisting: Boolean(o.includeExisting), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
+        const result = o.to
+          ? await commands.testSend().runTestSend(appFor(command, io, signalStop(io)), { posts: command.args, to: o.to })
+          : o.dryRun
+            ? await commands.dryRun().runDryRun(appFor(command, io), { ...common, showRecipients: Boolean(o.showRecipients), screenshots: Boolean(o.screenshots) })
+            : await commands.send().runSend(appFor(command, io, signalStop(io)), {
+              ...common,
+              waitMs: o.wait * 1000,
+              progress: o.json ? 'quiet' : process.stderr.isTTY ? 'tty' : 'log',
+            });
         return result.code;
       }),
     );
@@ -107,7 +94,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--now', 'also run once at start-up')
     .action(
       run((command) =>
-        commands.schedule().runSchedule({ loadSettings: () => settingsFor(command), stop: stopOnSignals(io, { graceMs: STOP_GRACE_MS }).signal, runNow: Boolean(command.opts().now) }, io),
+        commands.schedule().runSchedule({ loadSettings: () => settingsFor(command), stop: signalStop(io), runNow: Boolean(command.opts().now) }, io),
       ),
     );
 
@@ -115,7 +102,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .command('status')
     .description('posts and their delivery counts (sent, failed, in doubt, pending)')
     .option('--json', 'print as JSON')
-    .action(run((command) => commands.status().runStatus(settingsFor(command), { json: Boolean(command.opts().json) }, io)));
+    .action(run((command) => commands.status().runStatus(appFor(command, io), { json: Boolean(command.opts().json) })));
 
   program
     .command('log')
@@ -127,7 +114,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .action(
       run((command) => {
         const o = command.opts() as { post?: string; state?: string; limit: number; json?: boolean };
-        return commands.log().runLog(settingsFor(command), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) }, io);
+        return commands.log().runLog(appFor(command, io), { post: o.post, state: o.state, limit: o.limit, json: Boolean(o.json) });
       }),
     );
 
@@ -137,7 +124,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--no-smtp', 'do not connect to the SMTP server')
     .option('--spam <post>', 'also run the post\'s email through SpamAssassin (local rules) and lint it')
     .option('--json', 'print as JSON')
-    .action(run((command) => commands.check().runCheck(settingsFor(command), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined }, io)));
+    .action(run((command) => commands.check().runCheck(appFor(command, io), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined })));
 
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);

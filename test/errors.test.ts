@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ExitCode, type Output, exitCodeFor, runAction } from '../src/commands/io';
+import { ExitCode, type Output, exitCodeFor, runAction } from '../src/output';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../src/errors';
 
 function capture(verbose = false): Output & { lines: string[] } {

@@ -1,27 +1,28 @@
 import fs from 'node:fs';
+import type { App } from '../app';
 import type { Settings } from '../config/load';
 import { scheduleProblems } from '../config/schedule-settings';
-import { createSmtpPool, redactSmtpUrl } from '../deliver/smtp-pool';
+import { redactSmtpUrl } from '../deliver/smtp-pool';
 import { tlsFailure } from '../deliver/smtp-url';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
-import { resolveSender } from '../render/envelope';
-import { readTemplate, renderThread } from '../render/post';
+import { readTemplate } from '../render/post';
 import { probeTemplate } from '../render/template-probe';
-import { readInputs } from './inputs';
-import { ExitCode, hasErrors, type Output, plural, reportProblems } from './io';
-import { signingSecretProblems } from './signing-secret';
+import { readInputs } from '../pipeline/inputs';
+import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
+import { signingSecretProblems } from '../pipeline/signing-secret';
 
 /** Validates everything a send depends on, and proves the SMTP settings by logging in. */
-export async function runCheck(settings: Settings, opts: { smtp: boolean; json: boolean; spam?: string }, io: Output): Promise<number> {
+export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; spam?: string }): Promise<number> {
+  const { settings, io } = app;
   const inputs = readInputs(settings);
   const problems: Problem[] = [...inputs.problems];
   try {
-    const sender = resolveSender(settings, { requireSecret: true });
+    const sender = app.sender({ requireSecret: true });
     problems.push(...checkDkim(settings, sender.from.address, opts.json ? undefined : io));
   } catch (err) {
     problems.push(problemFromError(err));
   }
-  problems.push(...signingSecretProblems(settings, new Date()));
+  problems.push(...signingSecretProblems(app, new Date()));
   problems.push(...scheduleProblems(settings.schedule, settings.configPath));
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
@@ -29,7 +30,7 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
   const failedTemplates = new Set(templateProblems.map((p) => p.location?.file));
   const now = new Date();
   // the send's own render thread, so a runaway post is stopped and named here too
-  const renderer = renderThread(settings);
+  const renderer = app.renderer();
   try {
     for (const post of inputs.posts) {
       if (post.draft) continue;
@@ -55,7 +56,7 @@ export async function runCheck(settings: Settings, opts: { smtp: boolean; json: 
       problems.push(warning(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so the SMTP connection was not checked', undefined, 'Set it, or pass --no-smtp.'));
     } else {
       try {
-        const tls = await createSmtpPool(settings.env.smtpUrl, settings.smtp).verify();
+        const tls = await app.smtp().verify();
         smtp = `connected to ${redactSmtpUrl(settings.env.smtpUrl)}, ${tls}`;
       } catch (err) {
         const e = err as { message?: string; response?: string };

@@ -1,7 +1,7 @@
-import type { Settings } from '../config/load';
+import type { App } from '../app';
 import { ErrorCode, HeraldError } from '../errors';
-import { DELIVERY_STATES, type DeliveryState, SendRecord } from '../record/sqlite';
-import { ExitCode, type Output } from './io';
+import { DELIVERY_STATES, type DeliveryState } from '../record/sqlite';
+import { ExitCode } from '../output';
 
 export interface LogOptions {
   readonly json: boolean;
@@ -11,11 +11,12 @@ export interface LogOptions {
 }
 
 /** The record itself: who got which post, when, with which Message-ID and SMTP reply. */
-export function runLog(settings: Settings, opts: LogOptions, io: Output): number {
+export function runLog(app: App, opts: LogOptions): number {
+  const { io } = app;
   if (opts.state && !(DELIVERY_STATES as readonly string[]).includes(opts.state)) {
     throw new HeraldError(ErrorCode.EUSAGE, `--state must be one of ${DELIVERY_STATES.join(', ')}`);
   }
-  const record = SendRecord.open(settings.stateDir, { readonly: true });
+  const record = app.readRecord();
   if (!record) {
     if (opts.json) io.out('[]');
     else io.out('no record yet: nothing has been sent from this folder.');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Settings } from '../config/load';
-import { type Output, portOption, runAction } from './io';
+import { type Output, runAction } from '../output';
+import { portOption } from './options';
 
 /** The live preview's port unless --port says otherwise (herald's other server defaults to 8025). */
 export const DEFAULT_PREVIEW_PORT = 8026;

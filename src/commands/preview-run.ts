@@ -10,8 +10,9 @@ import { servePreview } from '../preview/live';
 // cheap to load: screenshot.ts requires playwright-core only when it takes a screenshot
 import { screenshotEmail, siteFiles } from '../preview/screenshot';
 import { lintEmail } from '../spam/lint';
-import { ExitCode, type Output, reportProblems } from './io';
-import { SAMPLE_RECIPIENT, writePreview } from './preview';
+import { ExitCode, type Output, reportProblems } from '../output';
+import { nextStopSignal } from '../signals';
+import { SAMPLE_RECIPIENT, writePreview } from '../preview/write';
 
 
 const PREVIEW_HOST = '127.0.0.1';
@@ -106,23 +107,11 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
     io.out(`  live preview: ${server.url} (reloads when the post, a template or the settings change; Ctrl-C stops it)`);
     opts.onServing?.(server.url);
     try {
-      await (opts.until ?? untilSignal());
+      await (opts.until ?? nextStopSignal());
     } finally {
       await server.close();
     }
     io.err('live preview stopped.');
   }
   return code;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -1,10 +1,12 @@
+import { createApp } from '../app';
 import type { Settings } from '../config/load';
 import { scheduleProblems } from '../config/schedule-settings';
 import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../errors';
 import { prepareStateDir } from '../record/state-dir';
-import { ExitCode, type Output } from './io';
-import { logLine } from './progress';
-import { runSend, type SendResult } from './send';
+import { ExitCode, type Output } from '../output';
+import { logLine } from '../pipeline/progress';
+import type { SendResult } from '../pipeline/send-report';
+import { runSend } from './send';
 
 export interface ScheduleOptions {
   /** Settings are read again at every tick, so edits to herald.config.json apply without a restart. */
@@ -68,10 +70,9 @@ async function runTick(opts: ScheduleOptions, io: Output): Promise<void> {
     const settings = opts.loadSettings();
     // one line per tick: the run's own chatter is reduced to its problems
     const quiet: Output = { out: () => undefined, err: (line) => io.err(line), verbose: io.verbose };
-    result = await runSend(settings, {
-      posts: [], dryRun: false, includeExisting: false, resendInDoubt: false, showRecipients: false, json: false,
-      waitMs: 0, stop: opts.stop, progress: 'quiet',
-    }, quiet);
+    result = await runSend(createApp(settings, quiet, { stop: opts.stop }), {
+      posts: [], includeExisting: false, resendInDoubt: false, json: false, waitMs: 0, progress: 'quiet',
+    });
   } catch (err) {
     const p = problemFromError(err);
     const busy = err instanceof HeraldError && err.code === ErrorCode.ELOCKED;

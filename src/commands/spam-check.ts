@@ -6,9 +6,9 @@ import { fillMessage, GMAIL_CLIP_BYTES, renderPost } from '../render/post';
 import { messageBytes } from '../render/rendered-message';
 import { lintEmail } from '../spam/lint';
 import { spamCheck } from '../spam/spamassassin';
-import type { Output } from './io';
+import type { Output } from '../output';
 import { findPost } from './preview-run';
-import { SAMPLE_RECIPIENT } from './preview';
+import { SAMPLE_RECIPIENT } from '../preview/write';
 import type { Subscriber } from '../discover/subscribers';
 
 /**

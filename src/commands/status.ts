@@ -1,8 +1,8 @@
-import type { Settings } from '../config/load';
+import type { App } from '../app';
 import { postStatus } from '../plan/plan';
-import { emptyCounts, SendRecord, type DeliveryState } from '../record/sqlite';
-import { readPosts, readSubscribers, recordView } from './inputs';
-import { ExitCode, type Output, reportProblems } from './io';
+import { emptyCounts, type DeliveryState } from '../record/sqlite';
+import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
+import { ExitCode, reportProblems } from '../output';
 
 interface StatusRow {
   readonly id: string;
@@ -13,10 +13,11 @@ interface StatusRow {
 }
 
 /** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
-export function runStatus(settings: Settings, opts: { json: boolean }, io: Output): number {
+export function runStatus(app: App, opts: { json: boolean }): number {
+  const { settings, io } = app;
   const inputs = { ...readPosts(settings), subscribers: readSubscribers(settings).subscribers };
   reportProblems(io, inputs.problems);
-  const record = SendRecord.open(settings.stateDir, { readonly: true });
+  const record = app.readRecord();
   try {
     const view = recordView(record);
     const allCounts = record?.counts() ?? new Map<string, Readonly<Record<DeliveryState, number>>>();

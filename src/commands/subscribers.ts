@@ -7,7 +7,7 @@ import { ErrorCode, HeraldError } from '../errors';
 const store = (): typeof import('../subscribers/store') => require('../subscribers/store') as typeof import('../subscribers/store');
 const suppression = (): typeof import('../subscribers/suppression') => require('../subscribers/suppression') as typeof import('../subscribers/suppression');
 /* eslint-enable @typescript-eslint/no-require-imports */
-import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from './io';
+import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from '../output';
 
 
 const describeCounts = (counts: Record<string, number>): string =>

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { discoverPosts, type DiscoveredPosts, type Post } from '../../src/discover/posts';
 import { MAX_NESTING } from '../../src/discover/text';
-import { safeName } from '../../src/commands/preview';
+import { safeName } from '../../src/preview/write';
 
 let tmp: string;
 let postsDir: string;

@@ -1,4 +1,5 @@
 import { loadSettings } from '../../src/config/load';
+import { createApp } from '../../src/app';
 import { runSend } from '../../src/commands/send';
 import { spawnCli } from '../support/cli';
 import { makeNewsletter, subscribersCsv, type TempNewsletter } from '../support/newsletter';
@@ -27,7 +28,7 @@ describe('a run stopped early, and what status shows', () => {
     const stop = new AbortController();
     stop.abort();
     const settings = loadSettings(nl.root, { HERALD_SMTP_URL: server.url, HERALD_SECRET: SECRET });
-    const result = await runSend(settings, { posts: [], dryRun: false, includeExisting: false, resendInDoubt: false, showRecipients: false, json: false, waitMs: 0, stop: stop.signal, progress: 'quiet' }, { out: (l) => out.push(l), err: () => undefined });
+    const result = await runSend(createApp(settings, { out: (l) => out.push(l), err: () => undefined }, { stop: stop.signal }), { posts: [], includeExisting: false, resendInDoubt: false, json: false, waitMs: 0, progress: 'quiet' });
     expect(result.code).toBe(1);
     expect(out.join('\n')).not.toContain('nothing to send');
     expect(out.join('\n')).toContain('stopped before sending: 1 post was still to go out.');

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadSettings } from '../../src/config/load';
-import { ExitCode, type Output } from '../../src/commands/io';
+import { ExitCode, type Output } from '../../src/output';
 import { registerPreviewCommand } from '../../src/commands/preview-command';
 import { findPost, runPreview } from '../../src/commands/preview-run';
 import { findChromium } from '../../src/preview/screenshot';

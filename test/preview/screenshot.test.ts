@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SAMPLE_RECIPIENT, writePreview } from '../../src/commands/preview';
+import { SAMPLE_RECIPIENT, writePreview } from '../../src/preview/write';
 import { CHROMIUM_UNAVAILABLE, findChromium, screenshotEmail, siteFiles } from '../../src/preview/screenshot';
 import { resolveSender } from '../../src/render/envelope';
 import { renderPost } from '../../src/render/post';

@@ -4,6 +4,7 @@
  * another subscriber or outlive a secret that is no longer listed, and every page is escaped,
  * uncached and logged without the address.
  */
+import { createApp } from '../../src/app';
 import fs from 'node:fs';
 import http from 'node:http';
 import { loadSettings } from '../../src/config/load';
@@ -46,7 +47,7 @@ interface Served {
 async function serve(nl: TempNewsletter, env: NodeJS.ProcessEnv = { HERALD_SECRET: SECRET }): Promise<Served> {
   const log: string[] = [];
   const errors: string[] = [];
-  const server = await startServing(loadSettings(nl.root, env), { host: '127.0.0.1', port: 0, io: { out: (l) => log.push(l), err: (l) => errors.push(l) } });
+  const server = await startServing(createApp(loadSettings(nl.root, env), { out: (l) => log.push(l), err: (l) => errors.push(l) }), { host: '127.0.0.1', port: 0 });
   servers.push(server);
   return { server, log, errors, at: (p) => `${server.origin}${p}` };
 }
@@ -335,10 +336,10 @@ describe('pages, headers, logs', () => {
   test('settings it cannot work without are ECONFIG', async () => {
     const noUrl = makeNewsletter({ subscribers: { 'list.csv': CSV } });
     newsletters.push(noUrl);
-    await expect(startServing(loadSettings(noUrl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }))
+    await expect(startServing(createApp(loadSettings(noUrl.root, { HERALD_SECRET: SECRET }), { out: () => {}, err: () => {} }), { host: '127.0.0.1', port: 0 }))
       .rejects.toThrow(/no unsubscribe URL/);
     const nl = newsletter();
-    const err = await startServing(loadSettings(nl.root, {}), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
+    const err = await startServing(createApp(loadSettings(nl.root, {}), { out: () => {}, err: () => {} }), { host: '127.0.0.1', port: 0 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HeraldError);
     expect((err as HeraldError).code).toBe('ECONFIG');
     expect((err as HeraldError).message).toMatch(/HERALD_SECRET/);

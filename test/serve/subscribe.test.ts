@@ -4,6 +4,7 @@
  * only shows a button; the button adds the address once; the link cannot be edited, reused for
  * another purpose or used after 48 hours; the form gives nothing away and cannot flood a mailbox.
  */
+import { createApp } from '../../src/app';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,7 +47,7 @@ afterEach(async () => {
 
 async function serve(env: NodeJS.ProcessEnv = {}): Promise<(p: string) => string> {
   const settings = loadSettings(nl.root, { HERALD_SECRET: SECRET, HERALD_SMTP_URL: smtp.url, ...env });
-  server = await startServing(settings, { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} }, now: () => clock });
+  server = await startServing(createApp(settings, { out: () => {}, err: () => {} }, { now: () => clock }), { host: '127.0.0.1', port: 0 });
   const origin = server.origin;
   return (p) => `${origin}${p}`;
 }
@@ -64,7 +65,7 @@ function confirmLinkIn(text: string): string {
 test('off by default: no form', async () => {
   const plain = makeNewsletter({ config: { unsubscribe: { url: PUBLIC_URL } } });
   try {
-    const s = await startServing(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } });
+    const s = await startServing(createApp(loadSettings(plain.root, { HERALD_SECRET: SECRET }), { out: () => {}, err: () => {} }), { host: '127.0.0.1', port: 0 });
     expect((await fetch(`${s.origin}/subscribe`)).status).toBe(404);
     await s.close();
   } finally {
@@ -73,7 +74,7 @@ test('off by default: no form', async () => {
 });
 
 test('the form without HERALD_SMTP_URL is a settings error: confirmation emails could not be sent', async () => {
-  const err = await startServing(loadSettings(nl.root, { HERALD_SECRET: SECRET }), { host: '127.0.0.1', port: 0, io: { out: () => {}, err: () => {} } }).catch((e: unknown) => e);
+  const err = await startServing(createApp(loadSettings(nl.root, { HERALD_SECRET: SECRET }), { out: () => {}, err: () => {} }), { host: '127.0.0.1', port: 0 }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HeraldError);
   expect((err as HeraldError).code).toBe('ECONFIG');
   expect((err as HeraldError).message).toMatch(/serve\.subscribeForm is on but HERALD_SMTP_URL is not set/);

@@ -1,6 +1,7 @@
+import type { App } from '../app';
 import type { Settings } from '../config/load';
 import type { Problem } from '../errors';
-import { SendRecord } from '../record/sqlite';
+import type { SendRecord } from '../record/sqlite';
 import { forgottenSecretWarning, withSecretUse } from '../unsubscribe/continuity';
 
 /** The secrets herald can verify links with now: the current one and the ones kept after a rotation. */
@@ -12,12 +13,12 @@ function heldSecrets(settings: Settings): string[] | undefined {
  * For check and serve: links already sent must still verify with the secrets held now. Advisory:
  * a record that cannot be read here (none yet, or busy) gives no warning rather than an error.
  */
-export function signingSecretProblems(settings: Settings, now: Date): Problem[] {
-  const secrets = heldSecrets(settings);
+export function signingSecretProblems(app: Pick<App, 'settings' | 'readRecord'>, now: Date): Problem[] {
+  const secrets = heldSecrets(app.settings);
   if (!secrets) return [];
   let record: SendRecord | undefined;
   try {
-    record = SendRecord.open(settings.stateDir, { readonly: true });
+    record = app.readRecord();
     const forgotten = record && forgottenSecretWarning(record.secretUses(), secrets, now);
     return forgotten ? [forgotten] : [];
   } catch {

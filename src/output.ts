@@ -1,5 +1,5 @@
-import { type Command, InvalidArgumentError } from 'commander';
-import { ErrorCode, HeraldError, type Problem, formatProblem, problemFromError } from '../errors';
+import type { Command } from 'commander';
+import { ErrorCode, HeraldError, type Problem, formatProblem, problemFromError } from './errors';
 
 /**
  * Exit codes shared by every command; 70 and 75 are sysexits' EX_SOFTWARE (a bug in herald) and
@@ -57,13 +57,6 @@ export function runAction(io: Output, setExit: (code: number) => void, action: (
       setExit(exitCodeFor(err));
     }
   };
-}
-
-/** Commander option parser for a TCP port; 0 lets the system pick a free one. */
-export function portOption(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0-65535; 0 picks a free one)');
-  return n;
 }
 
 /** Keeps going past a problem: the error becomes a reported problem and the caller gets undefined. */

@@ -1,5 +1,5 @@
 import type { Outcome } from '../deliver/outcome';
-import type { Output } from './io';
+import type { Output } from '../output';
 
 /**
  * Progress of a send: a bar on a terminal, structured `key=value` log lines otherwise (cron,
