@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nodeJson } from './support/node';
 
-const DIST = path.resolve(__dirname, '../dist/code-cache.js');
+const DIST = path.resolve(__dirname, '../dist/fast/code-cache.js');
 
 interface Run {
   readonly counts: { accepted: number; compiled: number } | null;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nodeJson } from './support/node';
 
-const DIST = path.resolve(__dirname, '../dist/deferred-require.js');
+const DIST = path.resolve(__dirname, '../dist/fast/deferred-require.js');
 
 let dir: string;
 beforeAll(() => {

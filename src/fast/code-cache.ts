@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 import { threadId } from 'node:worker_threads';
-import { makeDir } from './make-dir';
+import { makeDir } from '../make-dir';
+import { fastPathOn } from './switch';
 
 /**
  * V8's code cache for the JavaScript herald loads, kept on disk between runs, as Node 22 does with
@@ -42,10 +43,11 @@ interface ModuleInternals {
 }
 
 /**
- * Starts the cache for this thread (once), unless HERALD_CODE_CACHE=off or no folder is usable.
- * `name` says which file holds this kind of thread's entries.
+ * Starts the cache for this thread (once), unless HERALD_CODE_CACHE=off, HERALD_FAST_PATH=0 or no
+ * folder is usable. `name` says which file holds this kind of thread's entries.
  */
 export function startCodeCache(name: string, env: NodeJS.ProcessEnv = process.env): CodeCache | undefined {
+  if (!fastPathOn(env)) return undefined;
   const dir = cacheDir(env);
   if (!dir) return undefined;
   const internals = Module as unknown as ModuleInternals;
