@@ -22,6 +22,12 @@ import { fastPathOn } from './switch';
  * or with other V8 flags, and herald then compiles as usual and replaces it. Anything the cache
  * cannot do (no usable folder, an ES module, a damaged file) means only that modules are compiled
  * the ordinary way.
+ *
+ * Measured gain on Node 20 (the fallback below): a send to 200 subscribers, where start-up is
+ * most of the work, took a median 1.33 s of CPU with a warm cache and 1.52 s without (4 runs
+ * each; 1.02–1.34 against 1.48–1.64), about 13% (3% of a 10,000-subscriber send).
+ * Command: `/usr/bin/time -f "%U %S" node dist/cli.js send --include-existing --root DIR` against smtp-sink,
+ * DIR a copy of bench/fixture.js's folder, the trick disabled in the B build, A/B alternated.
  */
 export interface CodeCache {
   readonly dir: string;
