@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { startCodeCache } from './code-cache';
+import { startCodeCache } from './fast/code-cache';
 
 /*
  * The entry point. The code cache starts before anything else is loaded, so every module after

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nodeJson } from './support/node';
 
-const DIST = path.resolve(__dirname, '../dist/code-cache.js');
+const DIST = path.resolve(__dirname, '../dist/fast/code-cache.js');
 
 interface Run {
   readonly counts: { accepted: number; compiled: number } | null;
@@ -85,8 +85,11 @@ test('an ES module is left to Node, and still loads', () => {
   expect(loaded.values).toEqual([42]);
 });
 
-test('with HERALD_CODE_CACHE=off, or no folder it may use, nothing is cached and everything works', () => {
+test('with HERALD_CODE_CACHE=off, HERALD_FAST_PATH=0, or no folder it may use, nothing is cached and everything works', () => {
   expect(run(LOAD, { HERALD_CODE_CACHE: 'off' })).toEqual({ counts: null, values: [41, path.join(dir, 'node_modules/lib-b/index.js'), true, 'shebang kept out of the way'] });
+  // the fast path's switch turns it off too
+  expect(run(LOAD, { HERALD_CODE_CACHE: cache, HERALD_FAST_PATH: '0' }).counts).toBeNull();
+  expect(fs.existsSync(cache)).toBe(false);
   // a file where the folder should be
   fs.writeFileSync(path.join(dir, 'blocked'), '');
   expect(run(LOAD, { HERALD_CODE_CACHE: path.join(dir, 'blocked', 'cache') }).counts).toBeNull();

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nodeJson } from './support/node';
 
-const DIST = path.resolve(__dirname, '../dist/deferred-require.js');
+const DIST = path.resolve(__dirname, '../dist/fast/deferred-require.js');
 
 let dir: string;
 beforeAll(() => {
@@ -45,4 +45,12 @@ test('the loader is left as it was: a later require gets the real module', () =>
     const c = require(require.resolve('lib-c', { paths: [${JSON.stringify(dir)}] }));
     steps.push(c.answer, [...globalThis.loaded], Object.keys(a.c), 'answer' in a.c);
   `)).toEqual([['lib-a'], 42, ['lib-a', 'lib-c'], ['answer'], true]);
+});
+
+test('with HERALD_FAST_PATH=0 nothing is deferred: every package loads at once, as with require', () => {
+  const script = `
+    const { requireDeferring } = require(${JSON.stringify(DIST)});
+    const a = requireDeferring(${JSON.stringify(path.join(dir, 'node_modules', 'lib-a'))}, new Map([['lib-b', ['double']], ['lib-c', []]]), { HERALD_FAST_PATH: '0' });
+    process.stdout.write(JSON.stringify([[...globalThis.loaded], a.twice(21), a.answer()]));`;
+  expect(nodeJson(script, { cwd: dir })).toEqual([['lib-a', 'lib-b', 'lib-c'], 42, 42]);
 });

@@ -1,5 +1,5 @@
 import type * as Zod from 'zod';
-import { requireDeferring } from '../deferred-require';
+import { requireDeferring } from '../fast/deferred-require';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 
 /**

@@ -4,7 +4,7 @@ import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
 import { type OutgoingMessage, messageBytes } from './transport';
 import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
-import { encodeMessageData } from './smtp-data';
+import { type EncodedDataSink, encodeMessageData, takeEncodedData } from '../fast/smtp-encoded-data';
 import { type SmtpTarget, describeTls, parseSmtpUrl, tlsFailure, tlsOptions } from './smtp-url';
 import type { Transport } from './transport';
 import { sleep } from './wait';
@@ -274,65 +274,6 @@ export class SmtpPool implements Transport {
 function offersSmtpUtf8(conn: SMTPConnection): boolean {
   const extensions = (conn as unknown as { _supportedExtensions?: unknown })._supportedExtensions;
   return !Array.isArray(extensions) || extensions.includes('SMTPUTF8');
-}
-
-/**
- * Makes a connection take the message already in DATA form (dot-stuffed, CRLF, with its end
- * marker: see smtp-data.ts) and put it on the socket as it is, in one writev. nodemailer has no
- * option for this: for every message it builds a DATA stream, a Transform that scans each byte,
- * pipes it into the socket and unpipes it again, some 5% of a send's CPU for bytes that are
- * already in DATA form. So on this connection only, the step that creates that stream queues the
- * reply handler nodemailer would (the one for the final dot) and returns a sink that writes
- * straight to the socket; nodemailer still sends the commands, reads the replies and ends the
- * transaction.
- *
- * When a nodemailer version no longer has these internals, or the connection speaks LMTP or logs
- * its traffic, nothing is changed and the connection is given the plain message, which
- * nodemailer encodes itself: the bytes on the wire are the same either way (a test checks that
- * the fast path is the one taken).
- */
-export function takeEncodedData(conn: SMTPConnection): boolean {
-  const internals = conn as unknown as ConnectionInternals;
-  const create = internals._createSendStream;
-  if (typeof create !== 'function' || typeof internals._actionSMTPStream !== 'function' || !Array.isArray(internals._responseActions)) return false;
-  if (internals.options?.lmtp || internals.options?.debug) return false;
-  internals._createSendStream = function (this: ConnectionInternals, callback: (err: Error | null, reply?: string) => void) {
-    const socket = this._socket;
-    // not connected: nodemailer's own stream reports that as it always has
-    if (!socket) return create.call(this, callback);
-    this._responseActions.push((reply: string) => this._actionSMTPStream(reply, callback));
-    const sink: EncodedDataSink = {
-      outByteCount: 0,
-      writeEncoded(data) {
-        socket.cork();
-        for (const piece of data) {
-          socket.write(piece);
-          sink.outByteCount += piece.length;
-        }
-        socket.uncork();
-      },
-      end: () => undefined,
-    };
-    return sink;
-  };
-  return true;
-}
-
-/** What takeEncodedData relies on inside nodemailer's SMTPConnection. */
-interface ConnectionInternals {
-  readonly options?: { readonly lmtp?: boolean; readonly debug?: boolean };
-  readonly _socket?: Writable;
-  _responseActions: ((reply: string) => void)[];
-  _actionSMTPStream(reply: string, callback: (err: Error | null, reply?: string) => void): void;
-  _createSendStream?: (callback: (err: Error | null, reply?: string) => void) => unknown;
-}
-
-/** Takes a message already in DATA form, end marker included, and writes it straight to the connection. */
-interface EncodedDataSink {
-  /** Read by nodemailer for the send's result. */
-  outByteCount: number;
-  writeEncoded(data: readonly Buffer[]): void;
-  end(): void;
 }
 
 function pieces(message: OutgoingMessage): readonly Buffer[] {

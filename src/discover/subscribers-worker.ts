@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { startCodeCache } from '../code-cache';
+import { startCodeCache } from '../fast/code-cache';
 
 /** Parses the subscriber files on a thread whose heap (and the parser's garbage) goes away after. */
 const cache = startCodeCache('subscribers');

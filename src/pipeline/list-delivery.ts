@@ -10,7 +10,7 @@ import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { type Output, reportProblems } from '../output';
 import type { SendRecord } from '../record/sqlite';
 import type { Sender } from '../render/envelope';
-import { collectGarbagePeriodically } from './heap';
+import { collectGarbagePeriodically } from '../fast/heap';
 import { readSubscribersApart } from './inputs';
 import { runBudget, subscribedKeys, suppressGoneMailboxes } from './policy';
 import { createProgress } from './progress';

@@ -80,7 +80,7 @@ export async function screenshotEmail(htmlFile: string, outDir: string, opts: Sc
     // loaded here, not at the top: herald's start-up never pays for playwright
     playwright = require('playwright-core') as typeof import('playwright-core');
   } catch {
-    return { unavailable: 'the playwright-core package is not installed (npm install playwright-core)' };
+    return { unavailable: 'the playwright-core package is not installed; a production install leaves it out (add it with npm install playwright-core@~1.65 in herald\'s folder)' };
   }
   const widths = opts.widths?.length ? opts.widths : SCREENSHOT_WIDTHS;
   const prefix = opts.prefix ?? 'email';

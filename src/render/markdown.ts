@@ -1,5 +1,5 @@
 import type sanitizeHtml from 'sanitize-html';
-import { requireDeferring } from '../deferred-require';
+import { requireDeferring } from '../fast/deferred-require';
 import { allowedUrl, IMAGE_SCHEMES, URL_SCHEMES } from '../url';
 
 /**

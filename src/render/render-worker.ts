@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { startCodeCache } from '../code-cache';
+import { startCodeCache } from '../fast/code-cache';
 import type { Post } from '../discover/posts';
 import type { RenderReply } from './render-thread';
 import type { RenderSettings } from './settings';

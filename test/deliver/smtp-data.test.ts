@@ -1,8 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
-import { DATA_END, encodeData, encodeMessageData } from '../../src/deliver/smtp-data';
-import { SmtpPool, parseSmtpUrl, takeEncodedData } from '../../src/deliver/smtp-pool';
+import { DATA_END, encodeData, encodeMessageData } from '../../src/fast/smtp-data';
+import { takeEncodedData } from '../../src/fast/smtp-encoded-data';
+import { SmtpPool, parseSmtpUrl } from '../../src/deliver/smtp-pool';
 import { smtpSchema } from '../../src/config/schema';
 import type { OutgoingMessage } from '../../src/deliver/transport';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';

@@ -57,7 +57,7 @@ describe('loading MJML', () => {
       compileMjml('<mjml><mj-body></mj-body></mjml>', 't.mjml').then(async () => {
         const loaded = () => Object.keys(require.cache).some((f) => f.includes('/node_modules/htmlnano/'));
         const before = loaded();
-        const mjml = require('mjml');
+        const mjml = require('mjml-core').default;
         const source = '<mjml><mj-body><mj-text>  a   b  </mj-text></mj-body></mjml>';
         const plain = await mjml(source, { validationLevel: 'skip' });
         const minified = await mjml(source, { validationLevel: 'skip', minify: true });
