@@ -1,23 +1,15 @@
 import type { Readable, Writable } from 'node:stream';
-import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpSettings } from '../config/schema';
 import { ErrorCode, HeraldError } from '../errors';
 import { type OutgoingMessage, messageBytes } from './transport';
 import { type Outcome, type SmtpErrorLike, classifySmtpError } from './outcome';
-import { type EncodedDataSink, encodeMessageData, takeEncodedData } from '../fast/smtp-encoded-data';
-import { type SmtpTarget, describeTls, parseSmtpUrl, tlsFailure, tlsOptions } from './smtp-url';
+import { type EncodedDataSink, encodeMessageData } from '../fast/smtp-encoded-data';
+import { type Session, connectFailure, offersSmtpUtf8, openSession } from './smtp-session';
+import { type SmtpTarget, describeTls, parseSmtpUrl, tlsFailure } from './smtp-url';
 import type { Transport } from './transport';
 import { sleep } from './wait';
 
 export { type SmtpTarget, parseSmtpUrl, redactSmtpUrl } from './smtp-url';
-
-interface Session {
-  readonly conn: SMTPConnection;
-  /** Whether this connection takes data already in DATA form (see takeEncodedData). */
-  readonly encoded: boolean;
-  sent: number;
-  broken: boolean;
-}
 
 interface Job {
   readonly message: OutgoingMessage;
@@ -61,7 +53,7 @@ export class SmtpPool implements Transport {
 
   /** Connects, authenticates and says goodbye: proves the settings work without sending. Returns how TLS was used. */
   async verify(): Promise<string> {
-    const session = await this.connect();
+    const session = await openSession(this.target, this.settings);
     const tls = describeTls(this.target.tls, session.conn.secure);
     await new Promise<void>((resolve) => {
       session.conn.once('end', () => resolve());
@@ -206,7 +198,7 @@ export class SmtpPool implements Transport {
       if (attempt > 0) await sleep(this.settings.retryDelayMs * 2 ** (attempt - 1), this.stop);
       if (this.closed || this.stop?.aborted) break;
       try {
-        return await this.connect();
+        return await openSession(this.target, this.settings);
       } catch (err) {
         lastError = err;
         // settings that are wrong now will be wrong on the next attempt too
@@ -216,80 +208,10 @@ export class SmtpPool implements Transport {
     throw lastError ?? new Error('the pool was closed');
   }
 
-  private connect(): Promise<Session> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Connection = require('nodemailer/lib/smtp-connection') as typeof SMTPConnection;
-    const conn = new Connection({
-      host: this.target.host,
-      port: this.target.port,
-      ...tlsOptions(this.target.tls),
-      connectionTimeout: this.settings.connectionTimeoutMs,
-      greetingTimeout: this.settings.greetingTimeoutMs,
-      socketTimeout: this.settings.socketTimeoutMs,
-      logger: false,
-    });
-    const session: Session = { conn, encoded: takeEncodedData(conn), sent: 0, broken: false };
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (err: unknown): void => {
-        session.broken = true;
-        if (!settled) {
-          settled = true;
-          try {
-            conn.close();
-          } catch {
-            // nothing to close
-          }
-          reject(err);
-        }
-      };
-      conn.on('error', fail);
-      conn.on('end', () => fail(Object.assign(new Error('the server closed the connection'), { code: 'ECONNECTION' })));
-      conn.connect((err) => {
-        if (err) return fail(err);
-        if (!this.target.auth) {
-          settled = true;
-          return resolve(session);
-        }
-        // nodemailer's requireTLS already refuses a server without STARTTLS; this makes sure no
-        // change of its behaviour can ever put the password on a plain connection
-        if (this.target.tls !== 'off' && !conn.secure) {
-          return fail(Object.assign(new Error('the connection is not encrypted'), { code: 'ENOTLS' }));
-        }
-        conn.login({ user: this.target.auth.user, pass: this.target.auth.pass }, (loginErr) => {
-          if (loginErr) return fail(loginErr);
-          settled = true;
-          resolve(session);
-        });
-      });
-    });
-  }
-}
-
-/**
- * Whether the server announced SMTPUTF8 in its EHLO reply. nodemailer keeps that list on the
- * connection without a public accessor; if a later version moves it, herald errs on the side of
- * trying (the server then answers for itself).
- */
-function offersSmtpUtf8(conn: SMTPConnection): boolean {
-  const extensions = (conn as unknown as { _supportedExtensions?: unknown })._supportedExtensions;
-  return !Array.isArray(extensions) || extensions.includes('SMTPUTF8');
 }
 
 function pieces(message: OutgoingMessage): readonly Buffer[] {
   return Buffer.isBuffer(message.raw) ? [message.raw] : message.raw;
-}
-
-function connectFailure(err: unknown): Outcome {
-  const e = err as SmtpErrorLike;
-  const tls = tlsFailure(e);
-  if (tls) return { kind: 'abort', reply: `${tls.message}. ${tls.hint}` };
-  const auth = e.code === 'EAUTH' || e.responseCode === 535 || e.responseCode === 530;
-  const detail = e.response ?? `${e.code ?? 'ERROR'}: ${e.message ?? String(err)}`;
-  return {
-    kind: 'abort',
-    reply: auth ? `authentication failed: ${detail}` : `cannot connect to the SMTP server: ${detail}`,
-  };
 }
 
 export function createSmtpPool(url: string | undefined, settings: SmtpSettings, stop?: AbortSignal): SmtpPool {
