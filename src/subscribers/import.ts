@@ -53,7 +53,7 @@ export function interpretExport(text: string, file: string): InterpretedExport {
   const records = readRecords(normalized);
   const empty = { broken: false, active: [], suppressed: [], skipped: [], duplicates: 0, invalid: 0 };
   if (!records) {
-    // not valid CSV: discovery's parser says what is wrong and where, in the words every command uses
+    // not valid CSV: the list reader says what is wrong and where, in the words every command uses
     return { ...empty, broken: true, problems: parseSubscriberCsv(normalized, file).problems };
   }
   const header: CsvRecord | undefined = records[0];
