@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ErrorCode, HeraldError } from '../errors';
 import { addressKey, checkAddress } from './address';
 import { writeFileAtomic } from './atomic-write';
+import { findColumns, headerKey } from './columns';
 import { csvLine, eachRecord } from './csv';
 import { SUPPRESSION_FILE } from './files';
 import { withListLock } from './lock';
@@ -55,11 +56,23 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
   }
-  let header: string[] | undefined;
-  const rows: Record<string, string>[] = [];
+  // the columns found as in every other list file, so a hand-edited "Email Address" header reads as `herald send` reads it
+  let columns: { email: number; status: number; date: number; note: number } | undefined;
+  const out = new Map<string, Suppression>();
   const fault = eachRecord(text, (cells) => {
-    if (!header) header = cells;
-    else rows.push(Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
+    if (!columns) {
+      const keys = cells.map(headerKey);
+      const found = findColumns(cells);
+      columns = { email: found.email, status: found.status, date: keys.indexOf('date'), note: keys.indexOf('note') };
+      return;
+    }
+    const cell = (i: number): string => (i >= 0 ? cells[i] ?? '' : '');
+    const email = cell(columns.email);
+    if (!email) return;
+    const status = cell(columns.status).toLowerCase();
+    // written back as "removed": a row in this file is meant to stop the address
+    const reason = isSuppressionReason(status) ? status : 'removed';
+    out.set(addressKey(email), { email, reason, at: cell(columns.date), note: cell(columns.note) });
   });
   if (fault) {
     throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${fault.reason}`, {
@@ -67,15 +80,6 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
       hint: 'Fix the quotes in the row starting on that line; until then nobody is added to or removed from the list.',
       cause: fault.error,
     });
-  }
-  const out = new Map<string, Suppression>();
-  for (const row of rows) {
-    const email = row['email'] ?? '';
-    if (!email) continue;
-    const status = (row['status'] ?? '').toLowerCase();
-    // written back as "removed": a row in this file is meant to stop the address
-    const reason = isSuppressionReason(status) ? status : 'removed';
-    out.set(addressKey(email), { email, reason, at: row['date'] ?? '', note: row['note'] ?? '' });
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { interpretExport } from '../../src/subscribers/import';
 import { discoverSubscribers } from '../../src/subscribers/read';
 import { EXCLUDED_STATUSES, SUPPRESSION_REASONS, stateOf } from '../../src/subscribers/status';
 import { addSubscriber } from '../../src/subscribers/store';
+import { isSuppressed, readSuppressions } from '../../src/subscribers/suppression';
 
 let dir: string;
 
@@ -43,6 +44,18 @@ describe('columns', () => {
     addSubscriber(dir, { email: 'grace@example.org', name: 'Grace Hopper' });
     expect(fs.readFileSync(path.join(dir, 'subscribers.csv'), 'utf8')).toBe('Surname,E-mail Address\nGrace Hopper,grace@example.org\n');
     expect(names()).toEqual([['grace@example.org', 'Grace Hopper']]);
+  });
+
+  test('a suppression list written by hand with other header names stops the same addresses for add and serve as for send', () => {
+    fs.writeFileSync(path.join(dir, 'suppressed.csv'), 'Email Address,Status,Date\ngone@example.com,bounced,2026-01-01\nleft@example.com,,\n');
+    fs.writeFileSync(path.join(dir, 'list.csv'), 'email\ngone@example.com\nleft@example.com\nkept@example.com\n');
+    expect(discoverSubscribers(dir).subscribers.map((s) => s.email)).toEqual(['kept@example.com']);
+    expect([...readSuppressions(dir).values()]).toEqual([
+      { email: 'gone@example.com', reason: 'bounced', at: '2026-01-01', note: '' },
+      { email: 'left@example.com', reason: 'removed', at: '', note: '' },
+    ]);
+    expect(isSuppressed(dir, 'LEFT@example.com')).toBe(true);
+    expect(addSubscriber(dir, { email: 'gone@example.com' })).toMatchObject({ kind: 'suppressed', suppression: { reason: 'bounced' } });
   });
 });
 
