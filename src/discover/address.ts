@@ -1,2 +1,5 @@
-/** The address rule lives in src/subscribers/address.ts; these names stay here for callers outside that folder until they import from there. */
-export { type AddressCheck, checkAddress, displayAddress, legacyKey, needsSmtpUtf8 } from '../subscribers/address';
+/**
+ * The address rule lives in src/subscribers/address.ts. These names stay here for the callers
+ * outside that folder (commands, serve, deliver) until they import from there.
+ */
+export { checkAddress, displayAddress, legacyKey, needsSmtpUtf8 } from '../subscribers/address';
