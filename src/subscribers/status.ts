@@ -28,7 +28,11 @@ export type RowState =
 
 const STATUS_VALUES: Record<string, RowState> = {};
 const EXCLUDED: string[] = [];
-/** In a subscriber file's status column, a row with this word receives nothing. */
+/**
+ * In a subscriber file's status column, a row with this word receives nothing. Only the words
+ * README lists do: what a list file means is a promise to the person who keeps it, so a word
+ * joins them with the README, not because an import learned it.
+ */
 const STOPS_SENDING = true;
 
 const define = (values: string[], state: RowState | ((status: string) => RowState), stopsSending = false): void => {
