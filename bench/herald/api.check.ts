@@ -9,7 +9,7 @@ import type { ComposeApi, HeraldApi } from './api';
 type Current = {
   loadSettings: typeof import('../../src/config/load').loadSettings;
   discoverPosts: typeof import('../../src/discover/posts').discoverPosts;
-  discoverSubscribers: typeof import('../../src/discover/subscribers').discoverSubscribers;
+  discoverSubscribers: typeof import('../../src/subscribers/read').discoverSubscribers;
   renderPost: typeof import('../../src/render/post').renderPost;
   fillMessage: typeof import('../../src/render/post').fillMessage;
   resolveSender: typeof import('../../src/render/envelope').resolveSender;

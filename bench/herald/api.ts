@@ -18,7 +18,8 @@ export function heraldCli(heraldRoot: string): string {
 export const MODULES = {
   settings: 'config/load.js',
   posts: 'discover/posts.js',
-  subscribers: 'discover/subscribers.js',
+  /** subscribers/read.js since the list has one home; discover/subscribers.js in older builds */
+  subscribers: ['subscribers/read.js', 'discover/subscribers.js'],
   post: 'render/post.js',
   message: 'render/message.js',
   envelope: 'render/envelope.js',
@@ -100,7 +101,8 @@ function load(file: string): Module {
 export function loadHerald(heraldRoot: string): LoadedHerald {
   const dist = path.join(heraldRoot, 'dist');
   const need = <K extends keyof HeraldApi>(key: keyof typeof MODULES, name: K): HeraldApi[K] => {
-    const file = path.join(dist, MODULES[key]);
+    const candidates: readonly string[] = typeof MODULES[key] === 'string' ? [MODULES[key] as string] : (MODULES[key] as readonly string[]);
+    const file = candidates.map((c) => path.join(dist, c)).find((f) => fs.existsSync(f)) ?? path.join(dist, candidates[0]!);
     const fn = load(file)[name];
     if (typeof fn !== 'function') throw new Error(`${file} no longer exports ${name}(); update bench/herald/api.ts`);
     return fn as HeraldApi[K];

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { App } from '../app';
-import { checkAddress } from '../discover/address';
+import { checkAddress } from '../subscribers/address';
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';

@@ -9,7 +9,7 @@ import { spamCheck } from '../spam/spamassassin';
 import type { Output } from '../output';
 import { findPost } from './preview-run';
 import { SAMPLE_RECIPIENT } from '../preview/write';
-import type { Subscriber } from '../discover/subscribers';
+import type { Subscriber } from '../subscribers/read';
 
 /**
  * `herald check --spam POST`: the message exactly as the first subscriber would get it, run

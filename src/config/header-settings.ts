@@ -1,4 +1,4 @@
-import { checkAddress } from '../discover/address';
+import { checkAddress, needsSmtpUtf8 } from '../subscribers/address';
 
 /**
  * The settings that end up in a mail header (name, from, replyTo, listId, subject,
@@ -29,7 +29,7 @@ export function parseMailbox(value: string): Mailbox | { readonly problem: strin
   const address = check.address;
   // the sender's own addresses go into headers and the envelope of every message, where a
   // non-ASCII local part would need SMTPUTF8 from every receiving server
-  if (/[^\x00-\x7f]/.test(address.slice(0, address.lastIndexOf('@')))) {
+  if (needsSmtpUtf8(address.slice(0, address.lastIndexOf('@')))) {
     return { problem: `${shown} has a non-ASCII local part, which not every mail server accepts; use an ASCII address` };
   }
   return { name, address };

@@ -1,5 +1,5 @@
 import { type Sender, messageIdFor } from '../render/envelope';
-import { needsSmtpUtf8 } from '../discover/address';
+import { needsSmtpUtf8 } from '../subscribers/address';
 import { compileMessage, personalise } from '../render/compose';
 import type { RenderedPost } from '../render/post';
 import type { Claim, DeliveryRecord, DueRecipient, Settle } from './delivery-record';

@@ -1,6 +1,7 @@
 import type { Settings } from '../config/load';
 import { type DiscoverOptions, discoverPosts, type Post } from '../discover/posts';
-import { type DiscoveredSubscribers, discoverSubscribers, discoverSubscribersApart, type Subscriber } from '../discover/subscribers';
+import { type DiscoveredSubscribers, discoverSubscribers, type Subscriber } from '../subscribers/read';
+import { discoverSubscribersApart } from '../subscribers/read-apart';
 import type { Problem } from '../errors';
 import type { RecordView } from '../plan/plan';
 import type { PostRow, SendRecord } from '../record/sqlite';

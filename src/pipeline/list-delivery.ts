@@ -5,7 +5,7 @@ import { deliverPost } from '../deliver/deliver-post';
 import { redactSmtpUrl } from '../deliver/smtp-pool';
 import { throttleSettings } from '../deliver/throttle';
 import { fileStamp } from '../discover/posts';
-import type { Subscriber } from '../discover/subscribers';
+import type { Subscriber } from '../subscribers/read';
 import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
 import { type Output, reportProblems } from '../output';
 import type { SendRecord } from '../record/sqlite';

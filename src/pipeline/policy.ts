@@ -1,6 +1,6 @@
 import type { Settings } from '../config/load';
 import { isMailboxGone } from '../deliver/outcome';
-import { checkAddress, legacyKey } from '../discover/address';
+import { checkAddress, legacyKey } from '../subscribers/address';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { RecordView } from '../plan/plan';
 import { diskError } from '../record/disk-error';

@@ -1,4 +1,4 @@
-import { checkAddress } from '../discover/address';
+import { checkAddress } from '../subscribers/address';
 import type { Post } from '../discover/posts';
 import { ErrorCode, HeraldError, type Problem } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';

@@ -3,6 +3,7 @@ import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
 import type * as Qp from 'nodemailer/lib/qp';
 import type * as Shared from 'nodemailer/lib/shared';
 import { splitListId } from '../config/header-settings';
+import { needsSmtpUtf8 } from '../subscribers/address';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import type { Recipient, RenderedMessage } from './rendered-message';
@@ -179,7 +180,7 @@ const LONG_WORD = /\S{900}/;
 export function formatAddress(name: string, address: string): string {
   const at = address.lastIndexOf('@');
   const local = address.slice(0, at);
-  const addr = `${local}@${headerDomain(address.slice(at + 1), /[\x80-\uFFFF]/.test(local))}`;
+  const addr = `${local}@${headerDomain(address.slice(at + 1), needsSmtpUtf8(local))}`;
   if (!name) return addr;
   if (/^[\w ]*$/.test(name)) return name.length < 900 ? `${name} <${addr}>` : `${lib().mimeFuncs.encodeWord(name, 'Q', 52)} <${addr}>`;
   const text = headerText(name).trim();

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { domainToASCII } from 'node:url';
 import { type Mailbox, parseMailbox } from '../config/header-settings';
-import type { Subscriber } from '../discover/subscribers';
+import type { Subscriber } from '../subscribers/read';
 import { ErrorCode, HeraldError } from '../errors';
+import { asciiDomain } from '../subscribers/address';
 import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
 
 /** Sender, list identity and unsubscribe settings, resolved once per run from the settings. */
@@ -76,11 +76,6 @@ function mailbox(value: string, setting: string, file: string): Mailbox {
     });
   }
   return parsed;
-}
-
-/** Message-IDs and mailto: links are ASCII-only: an internationalised domain goes in its xn-- form. */
-function asciiDomain(domain: string): string {
-  return /[^\x00-\x7f]/.test(domain) ? domainToASCII(domain) || domain : domain;
 }
 
 /** The same post and subscriber always get the same Message-ID, so a resend is recognisable. */

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../discover/subscribers';
+import type { Subscriber } from '../subscribers/read';
 
 /**
  * A subscriber's message as render builds it: the exact bytes, and an envelope with exactly one

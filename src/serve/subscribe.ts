@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Settings } from '../config/load';
-import { checkAddress } from '../discover/address';
-import { cleanName, discoverSubscribers } from '../discover/subscribers';
+import { checkAddress } from '../subscribers/address';
+import { cleanName } from '../subscribers/columns';
+import { discoverSubscribers } from '../subscribers/read';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
 import { composeNotice } from '../render/one-message';

@@ -1,90 +1,23 @@
-import { ErrorCode, type Problem, problem, warning } from '../errors';
-import { checkAddress } from '../discover/address';
-import { type SubscriberRow, parseSubscriberCsv } from '../discover/subscribers';
-import { type CsvRecord, fromSpreadsheetCell, headerKey, normalizeText, parseIgnoringColumns, readRecords } from './csv';
-import type { SuppressionReason } from './suppression';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ErrorCode, HeraldError, type Problem, problem, warning } from '../errors';
+import { checkAddress } from './address';
+import { writeFileAtomic } from './atomic-write';
+import { type CsvRecord, csvLine, fromSpreadsheetCell, normalizeText, readRecords } from './csv';
+import { SUPPRESSION_FILE, listFileName as rel } from './files';
+import { withListLock } from './lock';
+import { type SubscriberRow, parseSubscriberCsv, scanFiles } from './read';
+import { type RowState, type SuppressionReason, rowState, statusColumns } from './status';
+import { addSuppressions, readSuppressions, stamp } from './suppression';
 
 /**
- * Reading other services' subscriber exports. The address and name columns are found exactly as
- * `herald send` finds them (discovery's parser); the status columns are read here, because each
- * service words them differently:
- *
- *   Mailchimp   "Email Address", "First Name", "Last Name"; the unsubscribed and cleaned exports
- *               are separate files, recognised by their UNSUB_TIME / CLEAN_TIME columns; the newer
- *               contacts export has an "Email Marketing" column (Subscribed, Unsubscribed, Cleaned…)
- *   Substack    email, name, email_disabled (true = the reader turned emails off). active_subscription
- *               is about a *paid* plan: free readers have false and still get the newsletter
- *   Buttondown  email, subscriber_type (regular, premium, unsubscribed, undeliverable, unactivated…)
- *   ConvertKit  email_address or Email, first_name, status (active, cancelled, bounced, complained…)
+ * Reading other services' subscriber exports (`subscribers import`). The address and name
+ * columns are found exactly as `herald send` finds them (read.ts); the status columns with the
+ * wider set of words exports use (status.ts).
  */
-export type RowState =
-  | { readonly kind: 'active' }
-  | { readonly kind: 'suppressed'; readonly reason: SuppressionReason; readonly status: string }
-  /** never confirmed, or not a newsletter subscriber at all: neither imported nor suppressed */
-  | { readonly kind: 'skipped'; readonly status: string }
-  | { readonly kind: 'unknown'; readonly status: string };
 
-const STATUS_VALUES: Record<string, RowState> = {};
-const define = (values: string[], state: RowState | ((status: string) => RowState)): void => {
-  for (const v of values) STATUS_VALUES[v] = typeof state === 'function' ? state(v) : state;
-};
-define(['', 'subscribed', 'active', 'regular', 'premium', 'paid', 'free', 'gifted', 'comp', 'trialed', 'trialing', 'past_due', 'churned', 'unpaid', 'cold', 'confirmed', 'opted_in', 'opt_in'], { kind: 'active' });
-define(['unsubscribed', 'unsubscribe', 'cancelled', 'canceled', 'opted_out', 'opt_out'], (s) => ({ kind: 'suppressed', reason: 'unsubscribed', status: s }));
-define(['cleaned'], (s) => ({ kind: 'suppressed', reason: 'cleaned', status: s }));
-define(['bounced', 'bounce', 'hard_bounce', 'hard_bounced', 'undeliverable'], (s) => ({ kind: 'suppressed', reason: 'bounced', status: s }));
-define(['complained', 'complaint', 'spam', 'spammy', 'abuse'], (s) => ({ kind: 'suppressed', reason: 'complained', status: s }));
-define(['removed', 'deleted', 'blocked', 'suppressed', 'banned'], (s) => ({ kind: 'suppressed', reason: 'removed', status: s }));
-define(['pending', 'unconfirmed', 'unactivated', 'inactive', 'non_subscribed', 'nonsubscribed', 'transactional', 'archived'], (s) => ({ kind: 'skipped', status: s }));
-
-/** Header names (as headerKey gives them) whose cell is a status word. */
-const STATUS_COLUMNS = ['status', 'subscriptionstatus', 'memberstatus', 'emailmarketing', 'subscribertype', 'subscriberstatus'];
-/** A non-empty cell in these columns says the whole row is of that kind (Mailchimp's per-status exports). */
-const MARKER_COLUMNS: Record<string, RowState> = {
-  unsubtime: { kind: 'suppressed', reason: 'unsubscribed', status: 'unsubscribed' },
-  cleantime: { kind: 'suppressed', reason: 'cleaned', status: 'cleaned' },
-};
-/** A true-ish cell means the reader turned emails off (Substack). */
-const DISABLED_COLUMNS = ['emaildisabled'];
-const TRUE = new Set(['true', 't', 'yes', 'y', '1']);
-
-export function statusWord(value: string): string {
-  return value.trim().toLowerCase().replace(/[\s-]+/g, '_');
-}
-
-export function stateOf(value: string): RowState {
-  const word = statusWord(value);
-  return STATUS_VALUES[word] ?? { kind: 'unknown', status: value.trim() };
-}
-
-const RANK: Record<RowState['kind'], number> = { active: 0, skipped: 1, suppressed: 2, unknown: 3 };
-
-interface StatusColumns {
-  readonly status: number[];
-  readonly markers: { index: number; state: RowState }[];
-  readonly disabled: number[];
-}
-
-function statusColumns(header: readonly string[]): StatusColumns {
-  const keys = header.map(headerKey);
-  const all = (names: readonly string[]): number[] => keys.flatMap((k, i) => (names.includes(k) ? [i] : []));
-  return {
-    status: all(STATUS_COLUMNS),
-    markers: keys.flatMap((k, index) => (MARKER_COLUMNS[k] ? [{ index, state: MARKER_COLUMNS[k] }] : [])),
-    disabled: all(DISABLED_COLUMNS),
-  };
-}
-
-/** The most restrictive state any of the row's status columns gives. */
-function rowState(cells: readonly string[], columns: StatusColumns): RowState {
-  const cell = (i: number): string => (cells[i] ?? '').trim();
-  const states: RowState[] = [{ kind: 'active' }];
-  for (const i of columns.status) states.push(stateOf(cell(i)));
-  for (const m of columns.markers) if (cell(m.index)) states.push(m.state);
-  for (const i of columns.disabled) {
-    if (TRUE.has(cell(i).toLowerCase())) states.push({ kind: 'suppressed', reason: 'unsubscribed', status: 'emails disabled' });
-  }
-  return states.reduce((a, b) => (RANK[b.kind] > RANK[a.kind] ? b : a));
-}
+// kept here too for the callers that know status words by this module
+export { type RowState, statusWord, stateOf } from './status';
 
 /** A row of `herald subscribers export` comes back as it was before the export guarded it against spreadsheets. */
 function fromExport(row: SubscriberRow): SubscriberRow {
@@ -120,15 +53,14 @@ export function interpretExport(text: string, file: string): InterpretedExport {
   const records = readRecords(normalized);
   const empty = { broken: false, active: [], suppressed: [], skipped: [], duplicates: 0, invalid: 0 };
   if (!records) {
-    // not valid CSV: discovery's parser says what is wrong and where, in the words every command uses
+    // not valid CSV: the list reader says what is wrong and where, in the words every command uses
     return { ...empty, broken: true, problems: parseSubscriberCsv(normalized, file).problems };
   }
   const header: CsvRecord | undefined = records[0];
   if (!header) return { ...empty, problems: [warning(ErrorCode.ESUBSCRIBER, 'is empty', { file })] };
 
   const columns = statusColumns(header.cells);
-  const ignore = new Set([...columns.status, ...columns.markers.map((m) => m.index), ...columns.disabled]);
-  const parsed = parseIgnoringColumns(normalized, header, ignore, file);
+  const parsed = parseSubscriberCsv(normalized, file, { status: false });
   if (parsed.broken) return { ...empty, broken: true, problems: parsed.problems };
 
   const problems: Problem[] = [...parsed.problems];
@@ -177,4 +109,92 @@ export function interpretExport(text: string, file: string): InterpretedExport {
   }
   problems.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
   return { broken: false, active, suppressed, skipped, duplicates, invalid, problems };
+}
+
+export interface ImportOptions {
+  /** The subscriber file to write, without .csv: subscribers/NAME.csv. */
+  readonly name: string;
+  /** Overwrite subscribers/NAME.csv when it exists. */
+  readonly replace: boolean;
+  readonly dryRun: boolean;
+  readonly now?: Date;
+}
+
+export interface ImportReport {
+  readonly source: string;
+  readonly target: string;
+  readonly interpreted: InterpretedExport;
+  /** Rows written to the target file. */
+  readonly imported: number;
+  /** Active in the export but on the suppression list here: they stay suppressed. */
+  readonly keptSuppressed: number;
+  /** Active in the export and already active in another subscriber file. */
+  readonly alreadySubscribed: number;
+  /** New entries on the suppression list. */
+  readonly newlySuppressed: number;
+  readonly written: boolean;
+}
+
+export const importName = (file: string): string =>
+  path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'imported';
+
+/**
+ * Imports another service's export: its active rows become subscribers/NAME.csv (email,name), its
+ * unsubscribed/cleaned/bounced rows go on the suppression list. A file that cannot be read as a
+ * whole writes nothing (throws); bad rows are reported and skipped.
+ */
+export function importSubscribers(dir: string, source: string, sourceLabel: string, opts: ImportOptions): ImportReport {
+  const name = opts.name.replace(/\.csv$/i, '');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) {
+    throw new HeraldError(ErrorCode.EUSAGE, `"${opts.name}" is not a file name for subscribers/ (letters, digits, . _ -)`);
+  }
+  if (`${name}.csv`.toLowerCase() === SUPPRESSION_FILE) throw new HeraldError(ErrorCode.EUSAGE, `"${name}" is the suppression list; choose another --as`);
+  let text: string;
+  try {
+    text = fs.readFileSync(source, 'utf8');
+  } catch (err) {
+    throw new HeraldError(ErrorCode.EUSAGE, `cannot read ${sourceLabel}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const interpreted = interpretExport(text, sourceLabel);
+  const targetAbs = path.join(dir, `${name}.csv`);
+  const target = rel(targetAbs);
+  const base = { source: sourceLabel, target, interpreted };
+  if (interpreted.broken) {
+    return { ...base, imported: 0, keptSuppressed: 0, alreadySubscribed: 0, newlySuppressed: 0, written: false };
+  }
+  const plan = (): Omit<ImportReport, 'written' | 'newlySuppressed'> & { rows: string[] } => {
+    const suppressions = readSuppressions(dir);
+    const elsewhere = new Set(scanFiles(dir).filter((f) => path.resolve(f.abs) !== path.resolve(targetAbs)).flatMap((f) => f.parsed.rows.map((r) => r.key)));
+    const willSuppress = new Set(interpreted.suppressed.map((r) => r.key));
+    let keptSuppressed = 0;
+    let alreadySubscribed = 0;
+    const rows: string[] = [];
+    for (const row of interpreted.active) {
+      if (suppressions.has(row.key) || willSuppress.has(row.key)) keptSuppressed++;
+      else if (elsewhere.has(row.key)) alreadySubscribed++;
+      else rows.push(csvLine([row.email, row.name]));
+    }
+    return { ...base, imported: rows.length, keptSuppressed, alreadySubscribed, rows };
+  };
+  if (opts.dryRun) {
+    const { rows: _rows, ...report } = plan();
+    const known = readSuppressions(dir);
+    return { ...report, newlySuppressed: new Set(interpreted.suppressed.filter((r) => !known.has(r.key)).map((r) => r.key)).size, written: false };
+  }
+  return withListLock(dir, () => {
+    if (fs.existsSync(targetAbs) && !opts.replace) {
+      throw new HeraldError(ErrorCode.EUSAGE, `${target} exists already`, {
+        hint: `Import under another name with --as NAME, or pass --replace to overwrite ${target}.`,
+      });
+    }
+    // suppressions first: whatever happens next, nobody the export says not to mail is mailed
+    const at = stamp(opts.now);
+    const newlySuppressed = addSuppressions(dir, interpreted.suppressed.map((r) => ({
+      email: r.email, reason: r.reason, at, note: `imported from ${path.basename(sourceLabel)}:${r.line} (${r.status})`,
+    })));
+    const { rows, ...report } = plan();
+    if (rows.length) writeFileAtomic(targetAbs, `email,name\n${rows.map((r) => `${r}\n`).join('')}`);
+    else if (opts.replace && fs.existsSync(targetAbs)) writeFileAtomic(targetAbs, 'email,name\n');
+    return { ...report, newlySuppressed, written: rows.length > 0 };
+  });
 }

@@ -1,13 +1,13 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
-import { checkAddress } from '../discover/address';
-import { CsvLines } from '../discover/csv-lines';
-import { SUPPRESSION_FILE, csvErrorMessage } from '../discover/subscribers';
 import { ErrorCode, HeraldError } from '../errors';
-import { makeDir } from '../make-dir';
+import { addressKey, checkAddress } from './address';
+import { writeFileAtomic } from './atomic-write';
+import { findColumns, headerKey } from './columns';
+import { csvLine, eachRecord } from './csv';
+import { SUPPRESSION_FILE } from './files';
 import { withListLock } from './lock';
+import { type SuppressionReason, SUPPRESSION_REASONS } from './status';
 
 /**
  * The suppression list: everyone who must never be mailed again, whatever the other CSV files say.
@@ -17,9 +17,10 @@ import { withListLock } from './lock';
  * leaves either the old list or the new one, never half a file, and they happen under the list
  * lock (lock.ts), so two processes changing it at once cannot lose each other's entries.
  */
-export { SUPPRESSION_FILE } from '../discover/subscribers';
-export const SUPPRESSION_REASONS = ['unsubscribed', 'bounced', 'removed', 'complained', 'cleaned'] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+// kept here too for the callers that know the list by this module
+export { SUPPRESSION_FILE } from './files';
+export { SUPPRESSION_REASONS, type SuppressionReason } from './status';
+export { writeFileAtomic } from './atomic-write';
 
 export interface Suppression {
   readonly email: string;
@@ -35,12 +36,6 @@ export function suppressionPath(subscribersDir: string): string {
 }
 
 export const isSuppressionReason = (value: string): value is SuppressionReason => (SUPPRESSION_REASONS as readonly string[]).includes(value);
-
-/** The identity used everywhere (discovery, the record, tokens): the address checked and lower-cased. */
-export function addressKey(email: string): string {
-  const check = checkAddress(email);
-  return check.ok ? check.key : email.trim().toLowerCase();
-}
 
 /** A timestamp for the date column: ISO 8601 in UTC, to the second. */
 export function stamp(date: Date = new Date()): string {
@@ -61,32 +56,30 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw err;
   }
-  let rows: Record<string, string>[];
-  let recordStart = 0;
-  try {
-    const [header = [], ...body] = parse(text, {
-      bom: true, skip_empty_lines: true, relax_column_count: true, trim: true,
-      on_record: (record: string[], context: { bytes: number }) => {
-        recordStart = context.bytes;
-        return record;
-      },
-    }) as string[][];
-    rows = body.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
-  } catch (err) {
-    throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${csvErrorMessage(err)}`, {
-      location: { file: `subscribers/${SUPPRESSION_FILE}`, line: new CsvLines(text).startOf(recordStart) },
-      hint: 'Fix the quotes in the row starting on that line; until then nobody is added to or removed from the list.',
-      cause: err,
-    });
-  }
+  // the columns found as in every other list file, so a hand-edited "Email Address" header reads as `herald send` reads it
+  let columns: { email: number; status: number; date: number; note: number } | undefined;
   const out = new Map<string, Suppression>();
-  for (const row of rows) {
-    const email = row['email'] ?? '';
-    if (!email) continue;
-    const status = (row['status'] ?? '').toLowerCase();
+  const fault = eachRecord(text, (cells) => {
+    if (!columns) {
+      const keys = cells.map(headerKey);
+      const found = findColumns(cells);
+      columns = { email: found.email, status: found.status, date: keys.indexOf('date'), note: keys.indexOf('note') };
+      return;
+    }
+    const cell = (i: number): string => (i >= 0 ? cells[i] ?? '' : '');
+    const email = cell(columns.email);
+    if (!email) return;
+    const status = cell(columns.status).toLowerCase();
     // written back as "removed": a row in this file is meant to stop the address
     const reason = isSuppressionReason(status) ? status : 'removed';
-    out.set(addressKey(email), { email, reason, at: row['date'] ?? '', note: row['note'] ?? '' });
+    out.set(addressKey(email), { email, reason, at: cell(columns.date), note: cell(columns.note) });
+  });
+  if (fault) {
+    throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${fault.reason}`, {
+      location: { file: `subscribers/${SUPPRESSION_FILE}`, line: fault.line },
+      hint: 'Fix the quotes in the row starting on that line; until then nobody is added to or removed from the list.',
+      cause: fault.error,
+    });
   }
   return out;
 }
@@ -126,48 +119,11 @@ export function removeSuppression(subscribersDir: string, email: string): boolea
 }
 
 function writeSuppressions(subscribersDir: string, entries: ReadonlyMap<string, Suppression>): void {
-  const lines = [HEADER, ...[...entries.values()].map((e) => [e.email, e.reason, e.at, e.note].map(csvCell).join(','))];
+  const lines = [HEADER, ...[...entries.values()].map((e) => csvLine([e.email, e.reason, e.at, e.note]))];
   writeFileAtomic(suppressionPath(subscribersDir), `${lines.join('\n')}\n`);
 }
 
 /** A note is for a person reading the file: one line, bounded. */
 function oneLine(note: string): string {
   return note.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
-}
-
-export function csvCell(value: string): string {
-  return /[",\n\r]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
-/** Write to a temp file, fsync it, rename over the target, fsync the folder. */
-export function writeFileAtomic(file: string, content: string): void {
-  makeDir(path.dirname(file));
-  // the name never ends in .csv, so discovery cannot read a half-written temp file
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
-  let mode: number | undefined;
-  try {
-    mode = fs.statSync(file).mode & 0o777;
-  } catch {
-    // a new file: the umask decides
-  }
-  try {
-    const fd = fs.openSync(tmp, 'wx', 0o666);
-    try {
-      if (mode !== undefined) fs.fchmodSync(fd, mode); // keep the permissions someone gave the list
-      fs.writeFileSync(fd, content);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
 }

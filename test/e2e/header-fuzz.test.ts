@@ -69,7 +69,7 @@ function visible(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8').replace(/[\s\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
 }
 
-/** A subscriber's name as herald reads it from a file (discover/subscribers.ts): controls become spaces, at most 200 characters. */
+/** A subscriber's name as herald reads it from a file (subscribers/read.ts): controls become spaces, at most 200 characters. */
 function readName(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 }

@@ -8,7 +8,7 @@ import { createApp } from '../../src/app';
 import fs from 'node:fs';
 import http from 'node:http';
 import { loadSettings } from '../../src/config/load';
-import { discoverSubscribers } from '../../src/discover/subscribers';
+import { discoverSubscribers } from '../../src/subscribers/read';
 import { HeraldError } from '../../src/errors';
 import { startServing } from '../../src/commands/serve';
 import { maskAddress } from '../../src/serve/request-log';

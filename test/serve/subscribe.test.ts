@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadSettings } from '../../src/config/load';
-import { discoverSubscribers } from '../../src/discover/subscribers';
+import { discoverSubscribers } from '../../src/subscribers/read';
 import { HeraldError } from '../../src/errors';
 import { confirmToken, verifyConfirmToken } from '../../src/serve/confirm-token';
 import { startServing } from '../../src/commands/serve';

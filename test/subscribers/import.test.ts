@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { discoverSubscribers } from '../../src/discover/subscribers';
+import { discoverSubscribers } from '../../src/subscribers/read';
 import { HeraldError } from '../../src/errors';
-import { interpretExport, stateOf } from '../../src/subscribers/import';
-import { importName, importSubscribers } from '../../src/subscribers/store';
+import { importName, importSubscribers, interpretExport } from '../../src/subscribers/import';
+import { stateOf } from '../../src/subscribers/status';
 import { readSuppressions } from '../../src/subscribers/suppression';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/imports');

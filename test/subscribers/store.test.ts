@@ -8,10 +8,13 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXCLUDED_STATUSES, discoverSubscribers } from '../../src/discover/subscribers';
+import { discoverSubscribers } from '../../src/subscribers/read';
 import { HeraldError } from '../../src/errors';
-import { addSubscriber, countByStatus, exportLines, readList, removeSubscriber } from '../../src/subscribers/store';
-import { SUPPRESSION_REASONS, addSuppressions, isSuppressed, readSuppressions, removeSuppression, writeFileAtomic } from '../../src/subscribers/suppression';
+import { writeFileAtomic } from '../../src/subscribers/atomic-write';
+import { countByStatus, exportLines, readList } from '../../src/subscribers/export';
+import { EXCLUDED_STATUSES, SUPPRESSION_REASONS } from '../../src/subscribers/status';
+import { addSubscriber, removeSubscriber } from '../../src/subscribers/store';
+import { addSuppressions, isSuppressed, readSuppressions, removeSuppression } from '../../src/subscribers/suppression';
 
 let dir: string;
 

@@ -1,4 +1,4 @@
-import { checkAddress } from '../../discover/address';
+import { checkAddress } from '../../subscribers/address';
 import { HeraldError } from '../../errors';
 import { MAX_CONFIRM_TOKEN, verifyConfirmToken } from '../confirm-token';
 import { type Exchange, errorText, readForm, respond } from '../exchange';

@@ -1,4 +1,4 @@
-import { checkAddress, displayAddress } from '../../discover/address';
+import { checkAddress, displayAddress } from '../../subscribers/address';
 import { HeraldError } from '../../errors';
 import { addSuppressions, isSuppressed, stamp } from '../../subscribers/suppression';
 import { verifyUnsubscribeToken } from '../../unsubscribe/token';

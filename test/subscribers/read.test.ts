@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkAddress, legacyKey } from '../../src/discover/address';
-import { discoverSubscribers, parseSubscriberCsv, type DiscoveredSubscribers } from '../../src/discover/subscribers';
+import { checkAddress, legacyKey } from '../../src/subscribers/address';
+import { discoverSubscribers, parseSubscriberCsv, type DiscoveredSubscribers } from '../../src/subscribers/read';
 import type { Problem } from '../../src/errors';
 import { nodeJson } from '../support/node';
 
@@ -347,12 +347,13 @@ describe('a large list, parsed on a thread of its own', () => {
       fs.writeFileSync(path.join(dir, 'b.csv'), 'Email Address,First Name,Last Name\ncy@example.org,Cy,Young\n"dee@example.org",Dee,"O\'Neil, Jr"\n');
       fs.writeFileSync(path.join(dir, 'suppressed.csv'), 'email\ncy@example.org\n');
       // the built code, so that the worker's own file exists; a threshold of 0 bytes forces the thread
-      const dist = path.resolve(__dirname, '../../dist/discover/subscribers.js');
+      const dist = path.resolve(__dirname, '../../dist/subscribers');
       const script = `
-        const s = require(${JSON.stringify(dist)});
+        const { discoverSubscribersApart } = require(${JSON.stringify(path.join(dist, 'read-apart.js'))});
+        const { discoverSubscribers } = require(${JSON.stringify(path.join(dist, 'read.js'))});
         const plain = (d) => ({ ...d, excluded: [...d.excluded].sort() });
-        s.discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0 }).then((apart) => {
-          process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(s.discoverSubscribers(${JSON.stringify(dir)}))}));
+        discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0 }).then((apart) => {
+          process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(discoverSubscribers(${JSON.stringify(dir)}))}));
         });`;
       const out = nodeJson<{ apart: unknown; here: DiscoveredSubscribers }>(script);
       expect(out.apart).toEqual(out.here);

@@ -4,7 +4,7 @@ import { startCodeCache } from '../fast/code-cache';
 /** Parses the subscriber files on a thread whose heap (and the parser's garbage) goes away after. */
 const cache = startCodeCache('subscribers');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { discoverSubscribers } = require('./subscribers') as typeof import('./subscribers');
+const { discoverSubscribers } = require('./read') as typeof import('./read');
 const found = discoverSubscribers((workerData as { dir: string }).dir);
 cache?.save();
 parentPort!.postMessage({ ...found, excluded: [...found.excluded] });

@@ -14,6 +14,7 @@ const SEPARATORS = /[\s,;]+/;
 const ASCII_TEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
 const ASCII_LOCAL_PART = new RegExp(`^${ASCII_TEXT}+(?:\\.${ASCII_TEXT}+)*$`);
 const ASCII_DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 export type AddressCheck =
   | { readonly ok: true; readonly address: string; readonly key: string; readonly smtputf8: boolean }
@@ -49,7 +50,21 @@ function addressKeyOf(address: string): string {
   const at = address.lastIndexOf('@');
   const domain = address.slice(at + 1).toLowerCase();
   if (!needsSmtpUtf8(domain)) return address.toLowerCase();
-  return `${address.slice(0, at).toLowerCase()}@${url.domainToASCII(domain) || domain}`;
+  return `${address.slice(0, at).toLowerCase()}@${asciiDomain(domain)}`;
+}
+
+/** The identity of any address text (a suppression row, a token's subject): its key, or the text lower-cased when it is no address. */
+export function addressKey(email: string): string {
+  const check = checkAddress(email);
+  return check.ok ? check.key : email.trim().toLowerCase();
+}
+
+/**
+ * A domain in its ASCII form (punycode for an internationalised one), as keys, Message-IDs and
+ * mailto: links need it; a Unicode domain with no ASCII form keeps its spelling.
+ */
+export function asciiDomain(domain: string): string {
+  return needsSmtpUtf8(domain) ? url.domainToASCII(domain) || domain : domain;
 }
 
 /** A key as a person reads it: an ASCII (punycode) domain shown in Unicode, for pages. */
@@ -87,5 +102,5 @@ function isPlainAddress(value: string): boolean {
 
 /** An address with anything beyond ASCII can only travel with the SMTPUTF8 extension. */
 export function needsSmtpUtf8(address: string): boolean {
-  return /[^\x00-\x7f]/.test(address);
+  return NON_ASCII.test(address);
 }
