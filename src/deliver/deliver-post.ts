@@ -1,6 +1,6 @@
 import { type Sender, messageIdFor } from '../render/envelope';
 import { needsSmtpUtf8 } from '../subscribers/address';
-import { compileMessage, personalise } from '../render/compose';
+import { compileMessage, type MessageTemplate, personalise } from '../render/compose';
 import type { RenderedPost } from '../render/post';
 import type { Claim, DeliveryRecord, DueRecipient, Settle } from './delivery-record';
 import { DueRecipients } from './due-recipients';
@@ -50,7 +50,7 @@ export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord
 class PostDelivery {
   private readonly postId: string;
   /** The MIME message is assembled once per post; each recipient only adds their own bytes. */
-  private readonly template: ReturnType<typeof compileMessage>;
+  private readonly template: MessageTemplate;
   private readonly summary = emptySummary();
   /** Outcomes waiting for the next commit. */
   private readonly settles: Settle[] = [];
