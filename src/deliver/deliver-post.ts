@@ -1,12 +1,18 @@
 import { type Sender, messageIdFor } from '../render/envelope';
 import { needsSmtpUtf8 } from '../subscribers/address';
-import { compileMessage, personalise } from '../render/compose';
+import { compileMessage, type MessageTemplate, personalise } from '../render/compose';
 import type { RenderedPost } from '../render/post';
 import type { Claim, DeliveryRecord, DueRecipient, Settle } from './delivery-record';
+import { DueRecipients } from './due-recipients';
 import type { Outcome } from './outcome';
-import { onAccepted, onThrottle, pauseLeft, type ThrottleSettings, UNTHROTTLED } from './throttle';
+import { Pacing } from './pacing';
+import { Gathering, InFlight } from './replies';
+import { COUNTED_AS, type DeliverySummary, emptySummary, released, settleFor } from './settle-policy';
+import type { ThrottleSettings } from './throttle';
 import { messageBytes, type Transport } from './transport';
 import { sleep } from './wait';
+
+export type { DeliverySummary } from './settle-policy';
 
 export interface DeliveryOptions {
   readonly runId: string;
@@ -30,242 +36,178 @@ export interface DeliveryOptions {
   readonly onOutcome?: (row: DueRecipient, outcome: Outcome) => void;
 }
 
-export interface DeliverySummary {
-  sent: number;
-  failed: number;
-  deferred: number;
-  inDoubt: number;
-  skipped: number;
-  /** Released untouched (connection trouble, stop, abort, cap): the next run picks them up. */
-  notAttempted: number;
-  aborted?: string;
-  /** The server kept throttling (its last reply): the rest of the run was left for the next one. */
-  throttled?: string;
-}
-
-const PAGE = 500;
-/**
- * Every commit costs a flush to disk, whatever it holds. While more replies are due any moment,
- * they are let to gather (for at most this long) until three quarters of the connections have
- * one, so a commit records several outcomes and claims their successors at once.
- */
-const GATHER_MS = 3;
-
 /**
  * Sends one rendered post to its due recipients. Every claim is committed before its message is
  * handed to the transport, and outcomes are committed in the same transaction as the next claims,
  * so at any moment at most `transport.capacity` recipients are between "claimed" and "recorded".
+ * Recipients it does not reach are left pending for the next run.
  */
 export async function deliverPost(rendered: RenderedPost, record: DeliveryRecord, transport: Transport, opts: DeliveryOptions): Promise<DeliverySummary> {
-  const postId = rendered.post.id;
-  // the MIME message is assembled once per post; each recipient only adds their own bytes
-  const template = compileMessage(rendered, opts.sender, opts.now());
-  const summary: DeliverySummary = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
-  const settles: Settle[] = [];
-  /** Messages handed to the transport whose outcome is not settled yet. */
-  let inflight = 0;
-  /** Resolves the loop's wait when a message settles (one waiter at a time: the loop). */
-  let wake: (() => void) | undefined;
-  const settled = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+  return new PostDelivery(rendered, record, transport, opts).run();
+}
+
+/** One post's delivery in one run: the loop that claims, hands over and commits. */
+class PostDelivery {
+  private readonly postId: string;
+  /** The MIME message is assembled once per post; each recipient only adds their own bytes. */
+  private readonly template: MessageTemplate;
+  private readonly summary = emptySummary();
+  /** Outcomes waiting for the next commit. */
+  private readonly settles: Settle[] = [];
+  private readonly due: DueRecipients;
+  private readonly pacing: Pacing;
+  private readonly inFlight = new InFlight();
+  private readonly gathering: Gathering;
   /** An error from settling a message (a throwing onOutcome), rethrown by the loop. */
-  let broken: { error: unknown } | undefined;
-  const retryQueue: { row: DueRecipient; notBefore: number }[] = [];
-  const triesByKey = new Map<string, number>();
-  let buffer: DueRecipient[] = [];
-  let afterSeq = -1;
-  let exhausted = false;
-  let throttle = UNTHROTTLED;
-  /** Ends when the current throttle pause does (or at once on stop); one per pause. */
-  let pauseOver: Promise<void> = Promise.resolve();
-  let nextSlot = 0;
+  private broken: { error: unknown } | undefined;
 
-  const stopping = (): boolean => opts.stop.aborted || summary.aborted !== undefined || throttle.gaveUp || opts.budget.remaining <= 0;
+  constructor(
+    rendered: RenderedPost,
+    private readonly record: DeliveryRecord,
+    private readonly transport: Transport,
+    private readonly opts: DeliveryOptions,
+  ) {
+    this.postId = rendered.post.id;
+    this.template = compileMessage(rendered, opts.sender, opts.now());
+    this.due = new DueRecipients(record, this.postId, opts);
+    this.pacing = new Pacing(opts.messagesPerSecond, opts.throttle, opts.stop);
+    this.gathering = new Gathering(transport.capacity);
+  }
 
-  const nextRows = (count: number): DueRecipient[] => {
-    const out: DueRecipient[] = [];
-    const nowMs = Date.now();
-    retryQueue.sort((a, b) => a.notBefore - b.notBefore);
-    while (out.length < count && retryQueue.length && retryQueue[0]!.notBefore <= nowMs) out.push(retryQueue.shift()!.row);
-    while (out.length < count) {
-      if (!buffer.length && !exhausted) {
-        buffer = record.due(postId, opts.now(), { afterSeq, limit: PAGE, includeInDoubt: opts.includeInDoubt });
-        if (buffer.length < PAGE) exhausted = true;
-        if (buffer.length) afterSeq = buffer[buffer.length - 1]!.seq;
-      }
-      const row = buffer.shift();
-      if (!row) break;
-      out.push(row);
-    }
-    return out;
-  };
-
-  const settle = (row: DueRecipient, outcome: Outcome, episode: number): void => {
-    opts.onOutcome?.(row, outcome);
-    switch (outcome.kind) {
-      case 'accepted':
-        summary.sent++;
-        if (throttle.strikes) throttle = onAccepted(throttle, episode);
-        settles.push({ postId, key: row.key, state: 'sent', reply: outcome.reply });
-        return;
-      case 'failed':
-        summary.failed++;
-        settles.push({ postId, key: row.key, state: 'failed', reply: outcome.reply });
-        return;
-      case 'deferred': {
-        summary.deferred++;
-        const waitMs = opts.deferral.firstRetryMinutes * 60_000 * 2 ** Math.min(row.attempts, 8);
-        settles.push({ postId, key: row.key, state: 'deferred', reply: outcome.reply, nextAttemptAt: new Date(opts.now().getTime() + waitMs).toISOString() });
-        return;
-      }
-      case 'in_doubt':
-        summary.inDoubt++;
-        settles.push({ postId, key: row.key, state: 'in_doubt', reply: `no reply after the data: ${outcome.reply}` });
-        return;
-      case 'abort':
-        summary.aborted ??= outcome.reply;
-        summary.notAttempted++;
-        settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
-        return;
-      case 'retry': {
-        if (outcome.throttle) slowDown(outcome.reply, episode);
-        settles.push({ postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` });
-        const tries = (triesByKey.get(row.key) ?? 0) + 1;
-        triesByKey.set(row.key, tries);
-        if (tries <= opts.retries && !stopping()) {
-          retryQueue.push({ row, notBefore: Date.now() + opts.retryDelayMs * 2 ** (tries - 1) });
-        } else {
-          summary.notAttempted++;
-        }
-      }
-    }
-  };
-
-  const start = async (row: DueRecipient, messageId: string, episode: number): Promise<void> => {
-    let outcome: Outcome;
-    try {
-      // the recipient as recorded with the post's audience, under the Message-ID of their claim
-      const message = personalise(template, { email: row.email, key: row.key, name: row.name, smtputf8: needsSmtpUtf8(row.email) }, messageId);
-      outcome = await transport.send(opts.sign ? { ...message, raw: await opts.sign(messageBytes(message)) } : message);
-    } catch (err) {
-      outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
-    }
-    try {
-      settle(row, outcome, episode);
-    } catch (error) {
-      broken ??= { error };
-    } finally {
-      inflight--;
-      const waiting = wake;
-      wake = undefined;
-      waiting?.();
-    }
-  };
-
-  const launch = async (rows: readonly DueRecipient[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> => {
-    for (let i = 0; i < rows.length; i++) {
-      if (!owned[i]) continue;
-      const wait = paceWait();
-      if (wait > 0) await sleep(wait, opts.stop);
-      if (opts.stop.aborted) {
-        // claimed but never handed over: give it back untouched
-        settles.push({ postId, key: rows[i]!.key, state: 'pending', reply: 'not sent: herald was stopping' });
-        summary.notAttempted++;
+  async run(): Promise<DeliverySummary> {
+    for (;;) {
+      if (this.broken) throw this.broken.error;
+      const holding = this.gathering.holding(this.settles.length, this.inFlight.count, this.stopping());
+      // during a throttle pause nobody new is claimed: a claim waiting out a pause would be in doubt if herald died
+      const paused = this.pacing.paused();
+      const rows = this.stopping() || holding || paused ? [] : this.dueNow();
+      const claimedRows: DueRecipient[] = [];
+      const claims = this.claim(rows, claimedRows);
+      if (!holding && (claims.length || this.settles.length)) {
+        const owned = this.commit(claims);
+        await this.handOver(claimedRows, claims, owned);
         continue;
       }
-      opts.budget.remaining--;
-      inflight++;
-      void start(rows[i]!, claims[i]!.messageId, throttle.episode);
+      if (this.inFlight.count) {
+        await this.nextReply(holding, paused);
+        // let every reply that has already arrived settle first, so one commit records them all
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      // wait out the pause only when something may still go out after it
+      if (paused && !this.stopping() && this.due.mayHaveMore()) {
+        await this.pacing.pauseOver;
+        continue;
+      }
+      if (!rows.length && !this.settles.length) {
+        if (this.stopping() || !this.due.retrying) break;
+        await sleep(Math.max(this.due.nextRetryIn(Date.now()), 10), this.opts.stop);
+        if (this.opts.stop.aborted) break;
+      }
     }
-  };
+    return this.finish();
+  }
 
-  const batch = Math.max(1, Math.ceil((transport.capacity * 3) / 4));
-  let gatherSince: number | undefined;
-  let gathered: Promise<void> = Promise.resolve();
-  const gathering = (): boolean => {
-    if (!settles.length || settles.length >= batch || !inflight || stopping()) return false;
-    if (gatherSince === undefined) {
-      gatherSince = Date.now();
-      gathered = sleep(GATHER_MS);
-    }
-    return Date.now() - gatherSince < GATHER_MS;
-  };
+  private stopping(): boolean {
+    return this.opts.stop.aborted || this.summary.aborted !== undefined || this.pacing.gaveUp || this.opts.budget.remaining <= 0;
+  }
 
-  for (;;) {
-    if (broken) throw broken.error;
-    const waitForMore = gathering();
-    // during a throttle pause nobody new is claimed: a claim waiting out a pause would be in doubt if herald died
-    const paused = throttle.pauseUntil !== 0 && pauseLeft(throttle, Date.now()) > 0;
-    const free = stopping() || waitForMore || paused ? 0 : Math.min(transport.capacity - inflight, opts.budget.remaining);
-    const rows = free > 0 ? nextRows(free) : [];
+  /** As many due recipients as the transport has room for and the budget allows. */
+  private dueNow(): DueRecipient[] {
+    const free = Math.min(this.transport.capacity - this.inFlight.count, this.opts.budget.remaining);
+    return free > 0 ? this.due.next(free) : [];
+  }
+
+  /** Claims for `rows`, their recipients added to `claimedRows`; those who left the list are skipped. */
+  private claim(rows: readonly DueRecipient[], claimedRows: DueRecipient[]): Claim[] {
+    const { postId, opts } = this;
     const claims: Claim[] = [];
-    const claimedRows: DueRecipient[] = [];
     for (const row of rows) {
       if (!opts.subscribed.has(row.key)) {
-        record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
-        summary.skipped++;
+        this.record.skip(postId, row.key, 'left the list before this post reached them', opts.now());
+        this.summary.skipped++;
         continue;
       }
       claims.push({ postId, key: row.key, messageId: messageIdFor(opts.sender, postId, row.key) });
       claimedRows.push(row);
     }
-    if (!waitForMore && (claims.length || settles.length)) {
-      gatherSince = undefined;
-      // the claims are on disk when this returns; only then do their messages go out
-      const owned = record.apply(opts.runId, settles.splice(0), claims, opts.now(), { includeInDoubt: opts.includeInDoubt });
-      await launch(claimedRows, claims, owned);
-      continue;
-    }
-    if (inflight) {
-      await (waitForMore ? Promise.race([settled(), gathered]) : paused ? Promise.race([settled(), pauseOver]) : settled());
-      // let every reply that has already arrived settle first, so one commit records them all
-      await new Promise((resolve) => setImmediate(resolve));
-      continue;
-    }
-    // wait out the pause only when something may still go out after it
-    if (paused && !stopping() && (retryQueue.length || buffer.length || !exhausted)) {
-      await pauseOver;
-      continue;
-    }
-    if (!rows.length && !settles.length) {
-      if (stopping() || !retryQueue.length) break;
-      const wait = Math.max(0, retryQueue.reduce((first, r) => Math.min(first, r.notBefore), Infinity) - Date.now());
-      await sleep(Math.max(wait, 10), opts.stop);
-      if (opts.stop.aborted) break;
-    }
-  }
-  summary.notAttempted += retryQueue.length;
-  // a run that stopped early (signal, deadline, cap, abort, a server that kept throttling) leaves
-  // every recipient it did not reach for the next run: the summary counts them
-  if (stopping()) summary.notAttempted += buffer.length + unreached();
-  if (settles.length) record.apply(opts.runId, settles.splice(0), [], opts.now(), { includeInDoubt: false });
-  return summary;
-
-  /** Due recipients past those read so far (read only when a run stops early). */
-  function unreached(): number {
-    let count = 0;
-    while (!exhausted) {
-      const page = record.due(postId, opts.now(), { afterSeq, limit: PAGE, includeInDoubt: opts.includeInDoubt });
-      count += page.length;
-      if (page.length < PAGE) exhausted = true;
-      if (page.length) afterSeq = page[page.length - 1]!.seq;
-    }
-    return count;
+    return claims;
   }
 
-  /** How long the next message must wait for the configured rate; it takes its slot. */
-  function paceWait(): number {
-    if (opts.messagesPerSecond <= 0) return 0;
-    const nowMs = Date.now();
-    const wait = Math.max(nextSlot - nowMs, 0);
-    nextSlot = Math.max(nextSlot, nowMs + wait) + 1000 / opts.messagesPerSecond;
-    return wait;
+  /** One transaction: the outcomes gathered so far, and `claims`. Says, per claim, whether this run owns it. */
+  private commit(claims: readonly Claim[]): boolean[] {
+    this.gathering.committed();
+    // the claims are on disk when this returns; only then do their messages go out
+    return this.record.apply(this.opts.runId, this.settles.splice(0), claims, this.opts.now(), { includeInDoubt: this.opts.includeInDoubt });
   }
 
-  /** The server asked the whole session to slow down: pause the run, or give up on it when it keeps asking. */
-  function slowDown(reply: string, episode: number): void {
-    const before = throttle;
-    throttle = onThrottle(throttle, opts.throttle, episode, Date.now());
-    if (throttle.gaveUp) summary.throttled ??= reply;
-    else if (throttle.episode !== before.episode) pauseOver = sleep(pauseLeft(throttle, Date.now()), opts.stop);
+  /** Hands each committed claim's message to the transport, at the configured pace. */
+  private async handOver(rows: readonly DueRecipient[], claims: readonly Claim[], owned: readonly boolean[]): Promise<void> {
+    for (let i = 0; i < rows.length; i++) {
+      if (!owned[i]) continue;
+      const wait = this.pacing.slotWait();
+      if (wait > 0) await sleep(wait, this.opts.stop);
+      if (this.opts.stop.aborted) {
+        // claimed but never handed over: give it back untouched
+        this.settles.push(released(this.postId, rows[i]!.key, 'herald was stopping'));
+        this.summary.notAttempted++;
+        continue;
+      }
+      this.opts.budget.remaining--;
+      this.inFlight.count++;
+      void this.send(rows[i]!, claims[i]!.messageId, this.pacing.episode);
+    }
+  }
+
+  /** Ends when the next message settles, or sooner when the gathering window or the throttle pause ends. */
+  private nextReply(holding: boolean, paused: boolean): Promise<unknown> {
+    if (holding) return Promise.race([this.inFlight.settled(), this.gathering.gathered]);
+    if (paused) return Promise.race([this.inFlight.settled(), this.pacing.pauseOver]);
+    return this.inFlight.settled();
+  }
+
+  /** One message, from the claim's Message-ID to its settled outcome; never rejects. */
+  private async send(row: DueRecipient, messageId: string, episode: number): Promise<void> {
+    let outcome: Outcome;
+    try {
+      // the recipient as recorded with the post's audience, under the Message-ID of their claim
+      const message = personalise(this.template, { email: row.email, key: row.key, name: row.name, smtputf8: needsSmtpUtf8(row.email) }, messageId);
+      outcome = await this.transport.send(this.opts.sign ? { ...message, raw: await this.opts.sign(messageBytes(message)) } : message);
+    } catch (err) {
+      outcome = { kind: 'retry', reply: `could not build the message: ${(err as Error).message}`, throttle: false };
+    }
+    try {
+      this.settle(row, outcome, episode);
+    } catch (error) {
+      this.broken ??= { error };
+    } finally {
+      this.inFlight.done();
+    }
+  }
+
+  /** Records an outcome for the next commit and counts it; `episode` is the throttle episode its message started in. */
+  private settle(row: DueRecipient, outcome: Outcome, episode: number): void {
+    this.opts.onOutcome?.(row, outcome);
+    const counted = COUNTED_AS[outcome.kind];
+    if (counted) this.summary[counted]++;
+    this.settles.push(settleFor(this.postId, row, outcome, this.opts.deferral, this.opts.now));
+    if (outcome.kind === 'accepted') this.pacing.accepted(episode);
+    else if (outcome.kind === 'abort') this.summary.aborted ??= outcome.reply;
+    else if (outcome.kind === 'retry') {
+      if (outcome.throttle) {
+        this.pacing.slowDown(episode);
+        if (this.pacing.gaveUp) this.summary.throttled ??= outcome.reply;
+      }
+      if (!this.due.retryLater(row, !this.stopping())) this.summary.notAttempted++;
+    }
+  }
+
+  private finish(): DeliverySummary {
+    this.summary.notAttempted += this.due.retrying;
+    // a run that stopped early (signal, deadline, cap, abort, a server that kept throttling) leaves
+    // every recipient it did not reach for the next run: the summary counts them
+    if (this.stopping()) this.summary.notAttempted += this.due.unreached();
+    if (this.settles.length) this.record.apply(this.opts.runId, this.settles.splice(0), [], this.opts.now(), { includeInDoubt: false });
+    return this.summary;
   }
 }

@@ -221,4 +221,27 @@ describe('the delivery loop', () => {
     expect(Object.values(record.states()).filter((s) => s === 'pending')).toHaveLength(6);
     expect(budget.remaining).toBe(0);
   });
+
+  test('a server that throttles the session once pauses the run, then every recipient is sent', async () => {
+    const throttled: Outcome = { kind: 'retry', reply: '421 4.7.0 slow down', throttle: true };
+    const { record, summary } = await deliver(6, (to, attempt) => (to === 'r1@example.com' && attempt === 1 ? throttled : accepted));
+    expect(summary).toMatchObject({ sent: 6, notAttempted: 0 });
+    expect(summary.throttled).toBeUndefined();
+    expect(new Set(Object.values(record.states()))).toEqual(new Set(['sent']));
+  });
+
+  test('a server that keeps throttling ends the run: nobody is sent, everyone is left pending and counted', async () => {
+    const throttled: Outcome = { kind: 'retry', reply: '421 4.7.0 slow down', throttle: true };
+    const { record, summary } = await deliver(10, () => throttled);
+    expect(summary.throttled).toMatch(/421/);
+    expect(summary).toMatchObject({ sent: 0, notAttempted: 10 });
+    expect(new Set(Object.values(record.states()))).toEqual(new Set(['pending']));
+  });
+
+  test('an outcome handler that throws fails the delivery', async () => {
+    const all = keys(3);
+    const record = new MemoryRecord(all);
+    const failing = deliverPost(RENDERED, record, new MemoryTransport(record, () => accepted), options({ keys: all, onOutcome: () => { throw new Error('progress broke'); } }));
+    await expect(failing).rejects.toThrow('progress broke');
+  });
 });
