@@ -5,38 +5,16 @@
  * and it follows symbolic links only while they stay inside posts/.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { discoverPosts, type DiscoveredPosts, type Post } from '../../src/discover/posts';
+import { discoverPosts, type Post } from '../../src/discover/posts';
+import { usePostsFolder } from '../support/posts-folder';
 import { MAX_NESTING } from '../../src/discover/text';
 import { safeName } from '../../src/preview/write';
 
-let tmp: string;
-let postsDir: string;
-
-beforeEach(() => {
-  tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'herald-unit-')));
-  postsDir = path.join(tmp, 'posts');
-  fs.mkdirSync(postsDir);
-});
-
-afterEach(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const folder = usePostsFolder();
+const { write, discover } = folder;
 
 const GOOD = '---\ntitle: Good\n---\nFine.\n';
-
-function write(rel: string, content: string | Buffer): string {
-  const full = path.join(postsDir, rel);
-  fs.mkdirSync(path.dirname(full), { recursive: true });
-  fs.writeFileSync(full, content);
-  return full;
-}
-
-function discover(files: Record<string, string | Buffer>): DiscoveredPosts {
-  for (const [rel, content] of Object.entries(files)) write(rel, content);
-  return discoverPosts(postsDir);
-}
 
 /** The one problem of a folder holding this post and a good one, which must still be found. */
 function refused(content: string | Buffer): { message: string; line?: number; file: string } {
@@ -96,8 +74,8 @@ describe('one-line fields carry no control characters', () => {
 
   test('an escape (ESC) in the summary is refused; a C1 control in a TOML title too', () => {
     expect(refused('---\ntitle: T\nsummary: "a\\eb"\n---\nText.\n').message).toMatch(/^summary: .*U\+001B/);
-    fs.rmSync(postsDir, { recursive: true });
-    fs.mkdirSync(postsDir);
+    fs.rmSync(folder.postsDir, { recursive: true });
+    fs.mkdirSync(folder.postsDir);
     expect(refused('+++\ntitle = "a\\u0085b"\n+++\nText.\n').message).toMatch(/^title: .*U\+0085/);
   });
 
@@ -124,7 +102,7 @@ describe("a post's own link passes the URL allowlist", () => {
 
   test('http(s) links and paths on the site are kept', () => {
     expect(only('---\ntitle: T\nurl: https://blog.example.com/x/\n---\nText.\n').url).toBe('https://blog.example.com/x/');
-    fs.rmSync(path.join(postsDir, 'p.md'));
+    fs.rmSync(path.join(folder.postsDir, 'p.md'));
     expect(only('---\ntitle: T\npermalink: /2026/x/\n---\nText.\n').url).toBe('/2026/x/');
   });
 });
@@ -141,7 +119,7 @@ describe('slugs and ids are path-safe', () => {
 
   test('letters of any script, digits, - _ . ~ and an id with / between parts are kept', () => {
     expect(only('---\ntitle: T\nslug: café-ünïcode_2.0~x\n---\nText.\n').slug).toBe('café-ünïcode_2.0~x');
-    fs.rmSync(path.join(postsDir, 'p.md'));
+    fs.rmSync(path.join(folder.postsDir, 'p.md'));
     expect(only('---\ntitle: T\nid: 2026/spring-issue\n---\nText.\n').id).toBe('2026/spring-issue');
   });
 
@@ -176,8 +154,8 @@ describe('nesting is bounded', () => {
 
   test('list items opened on one line (- - - …) and mixed markers count too', () => {
     expect(refused('- '.repeat(MAX_NESTING + 1) + 'x\n').message).toContain('levels');
-    fs.rmSync(postsDir, { recursive: true });
-    fs.mkdirSync(postsDir);
+    fs.rmSync(folder.postsDir, { recursive: true });
+    fs.mkdirSync(folder.postsDir);
     expect(refused('> 1. - '.repeat(40) + 'x\n').line).toBe(1);
   });
 
@@ -190,35 +168,35 @@ describe('symbolic links', () => {
   test('a link to a post inside posts/ is followed; a post reached twice is read once, under its own path', () => {
     write('real/a.md', GOOD);
     write('real/b.md', '---\ntitle: B\n---\nB.\n');
-    fs.symlinkSync(path.join(postsDir, 'real'), path.join(postsDir, 'alias'));
-    fs.symlinkSync('real/b.md', path.join(postsDir, 'b-link.md'));
-    const found = discoverPosts(postsDir);
+    fs.symlinkSync(path.join(folder.postsDir, 'real'), path.join(folder.postsDir, 'alias'));
+    fs.symlinkSync('real/b.md', path.join(folder.postsDir, 'b-link.md'));
+    const found = discoverPosts(folder.postsDir);
     expect(found.problems).toEqual([]);
     expect(found.posts.map((p) => p.file).sort()).toEqual(['posts/real/a.md', 'posts/real/b.md']);
   });
 
   test('a linked folder inside posts/ is read under the link name', () => {
-    fs.mkdirSync(path.join(postsDir, '_store'));
+    fs.mkdirSync(path.join(folder.postsDir, '_store'));
     write('_store/x.md', GOOD);
-    fs.symlinkSync(path.join(postsDir, '_store'), path.join(postsDir, 'issues'));
-    expect(discoverPosts(postsDir).posts.map((p) => p.file)).toEqual(['posts/issues/x.md']);
+    fs.symlinkSync(path.join(folder.postsDir, '_store'), path.join(folder.postsDir, 'issues'));
+    expect(discoverPosts(folder.postsDir).posts.map((p) => p.file)).toEqual(['posts/issues/x.md']);
   });
 
   test('a link that loops back up the tree does not loop', () => {
     write('a.md', GOOD);
-    fs.symlinkSync('..', path.join(postsDir, 'up'));
-    fs.mkdirSync(path.join(postsDir, 'sub'));
-    fs.symlinkSync(postsDir, path.join(postsDir, 'sub', 'again'));
-    const found = discoverPosts(postsDir);
+    fs.symlinkSync('..', path.join(folder.postsDir, 'up'));
+    fs.mkdirSync(path.join(folder.postsDir, 'sub'));
+    fs.symlinkSync(folder.postsDir, path.join(folder.postsDir, 'sub', 'again'));
+    const found = discoverPosts(folder.postsDir);
     expect(found.posts.map((p) => p.file)).toEqual(['posts/a.md']);
   });
 
   test('a link to a file outside posts/ is skipped with a warning naming it; the rest goes on', () => {
-    fs.writeFileSync(path.join(tmp, 'secret.md'), '---\ntitle: Private\n---\nSecret.\n');
-    fs.symlinkSync(path.join(tmp, 'secret.md'), path.join(postsDir, 'leak.md'));
-    fs.symlinkSync('/etc', path.join(postsDir, 'etc'));
+    fs.writeFileSync(path.join(folder.root, 'secret.md'), '---\ntitle: Private\n---\nSecret.\n');
+    fs.symlinkSync(path.join(folder.root, 'secret.md'), path.join(folder.postsDir, 'leak.md'));
+    fs.symlinkSync('/etc', path.join(folder.postsDir, 'etc'));
     write('good.md', GOOD);
-    const found = discoverPosts(postsDir);
+    const found = discoverPosts(folder.postsDir);
     expect(found.posts.map((p) => p.file)).toEqual(['posts/good.md']);
     expect(found.problems.map((p) => [p.severity, p.location?.file])).toEqual([
       ['warning', 'posts/etc'],
@@ -228,8 +206,8 @@ describe('symbolic links', () => {
   });
 
   test('a dangling link named .md is reported', () => {
-    fs.symlinkSync(path.join(tmp, 'gone.md'), path.join(postsDir, 'gone.md'));
-    expect(discoverPosts(postsDir).problems.map((p) => [p.severity, p.location?.file, p.message])).toEqual([
+    fs.symlinkSync(path.join(folder.root, 'gone.md'), path.join(folder.postsDir, 'gone.md'));
+    expect(discoverPosts(folder.postsDir).problems.map((p) => [p.severity, p.location?.file, p.message])).toEqual([
       ['warning', 'posts/gone.md', expect.stringContaining('leads nowhere')],
     ]);
   });

@@ -3,9 +3,9 @@
  * can be broken — each broken post reported with its path (and line), the others still found.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { discoverPosts, postFromSource, readPost, type DiscoveredPosts, type Post } from '../../src/discover/posts';
+import { usePostsFolder } from '../support/posts-folder';
 import { splitFrontMatter } from '../../src/discover/frontmatter';
 import { parsePostDate, pickBoolean, pickString } from '../../src/discover/fields';
 import { HeraldError } from '../../src/errors';
@@ -14,30 +14,8 @@ const SEED = fs.readFileSync(path.resolve(__dirname, '../fixtures/seed-post.md')
 const SEED_PATH = 'a-patch-long-applied-/-what-the-stack-trace-never-showed-/-it-was-in-the-logs.md';
 const SEED_TITLE = 'WebAssembly on the Server: A New Frontier in Our Ops Jungle';
 
-let tmp: string;
-let postsDir: string;
-
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-unit-'));
-  postsDir = path.join(tmp, 'posts');
-  fs.mkdirSync(postsDir);
-});
-
-afterEach(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-function write(rel: string, content: string | Buffer): string {
-  const full = path.join(postsDir, rel);
-  fs.mkdirSync(path.dirname(full), { recursive: true });
-  fs.writeFileSync(full, content);
-  return full;
-}
-
-function discover(files: Record<string, string | Buffer>): DiscoveredPosts {
-  for (const [rel, content] of Object.entries(files)) write(rel, content);
-  return discoverPosts(postsDir);
-}
+const folder = usePostsFolder();
+const { write, discover } = folder;
 
 /** Discovers a single file and returns its post, failing loudly with the problems otherwise. */
 function only(rel: string, content: string | Buffer): Post {
@@ -94,7 +72,7 @@ describe('YAML front matter', () => {
   });
 
   test('a YAML "!!js/function" tag is never executed', () => {
-    const marker = path.join(tmp, 'yaml-pwned');
+    const marker = path.join(folder.root, 'yaml-pwned');
     const found = discover({
       'tagged.md': `---\ntitle: Tagged\nsummary: !!js/function "function () { require('fs').writeFileSync(${JSON.stringify(marker)}, 'x') }"\n---\nBody.\n`,
     });
@@ -118,8 +96,8 @@ describe('TOML front matter', () => {
 
   test('a TOML date without a zone means the start of that day in local time, as in YAML', () => {
     const toml = only('t/a.md', '+++\ntitle = "A"\ndate = 2024-05-13\n+++\nBody.\n');
-    fs.rmSync(postsDir, { recursive: true });
-    fs.mkdirSync(postsDir);
+    fs.rmSync(folder.postsDir, { recursive: true });
+    fs.mkdirSync(folder.postsDir);
     const yaml = only('y/a.md', '---\ntitle: A\ndate: 2024-05-13\n---\nBody.\n');
     expect(toml.date).toEqual(new Date(2024, 4, 13));
     expect(toml.date).toEqual(yaml.date);
@@ -209,7 +187,7 @@ describe('no metadata', () => {
 describe('the seed post (breadcrumb line, blank lines, Title:, body)', () => {
   test('is discovered at its nested path with the right title, identity and body', () => {
     write(SEED_PATH, SEED);
-    const found = discoverPosts(postsDir);
+    const found = discoverPosts(folder.postsDir);
     expect(found.problems).toEqual([]);
     expect(found.posts).toHaveLength(1);
     const post = found.posts[0]!;
@@ -227,8 +205,8 @@ describe('the seed post (breadcrumb line, blank lines, Title:, body)', () => {
 
   test('with a BOM and CRLF line endings it gives the same post as with LF', () => {
     const lf = only(SEED_PATH, SEED);
-    fs.rmSync(postsDir, { recursive: true });
-    fs.mkdirSync(postsDir);
+    fs.rmSync(folder.postsDir, { recursive: true });
+    fs.mkdirSync(folder.postsDir);
     const crlf = only(SEED_PATH, Buffer.from('\uFEFF' + SEED.replace(/\n/g, '\r\n'), 'utf8'));
     expect(crlf).toEqual(lf);
   });
@@ -328,8 +306,8 @@ describe('draft, opt-out, template, summary', () => {
 
   test('template names the template to use', () => {
     expect(only('t.md', '---\ntitle: T\ntemplate: minimal\n---\nBody.\n').template).toBe('minimal');
-    fs.rmSync(postsDir, { recursive: true });
-    fs.mkdirSync(postsDir);
+    fs.rmSync(folder.postsDir, { recursive: true });
+    fs.mkdirSync(folder.postsDir);
     expect(only('t.md', '---\ntitle: T\n---\nBody.\n').template).toBeUndefined();
   });
 
@@ -438,7 +416,7 @@ describe('broken posts are reported and the others still discovered', () => {
   });
 
   test('---js front matter is refused and never executed', () => {
-    const marker = path.join(tmp, 'pwned-by-js-front-matter');
+    const marker = path.join(folder.root, 'pwned-by-js-front-matter');
     const code = `---js\n{ title: (require('fs').writeFileSync(${JSON.stringify(marker)}, 'x'), 'JS') }\n---\nBody.\n`;
     const found = discover({ 'good.md': GOOD, 'js.md': code });
     const p = problemFor(found, 'posts/js.md');
@@ -451,7 +429,7 @@ describe('broken posts are reported and the others still discovered', () => {
   });
 
   test('"--- javascript" front matter is refused too', () => {
-    const marker = path.join(tmp, 'pwned-2');
+    const marker = path.join(folder.root, 'pwned-2');
     const found = discover({ 'good.md': GOOD, 'js2.md': `--- javascript\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'x')\n---\nBody.\n` });
     expect(problemFor(found, 'posts/js2.md').code).toBe('EPOST');
     expect(fs.existsSync(marker)).toBe(false);
@@ -540,7 +518,7 @@ describe('which files are posts', () => {
   });
 
   test('a missing posts folder gives no posts and no problems', () => {
-    expect(discoverPosts(path.join(tmp, 'no-such-folder'))).toEqual({ posts: [], problems: [] });
+    expect(discoverPosts(path.join(folder.root, 'no-such-folder'))).toEqual({ posts: [], problems: [] });
   });
 
   test('posts at any depth are found, with forward-slash identities', () => {
