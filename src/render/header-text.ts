@@ -1,3 +1,5 @@
+import { CONTROL_CHARACTERS as CONTROL } from '../config/header-settings';
+
 /**
  * The last word on what text may go into a header, whatever reached it: a post's title, a
  * subscriber's name, a setting. Settings and subscriber files are checked where they are read;
@@ -5,8 +7,6 @@
  * NUL on the wire.
  */
 
-/** C0 controls, DEL, C1 controls, and Unicode's line and paragraph separators. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** A run of control characters with the spaces around it. */
 const CONTROL_RUN = /\s*[\u0000-\u001f\u007f-\u009f\u2028\u2029][\s\u0000-\u001f\u007f-\u009f]*/g;
 

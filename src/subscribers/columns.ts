@@ -53,5 +53,10 @@ export function nameOf(cell: (i: number) => string, columns: Columns): string {
 
 /** A display name is data for a header: no line breaks or control characters, bounded length. */
 export function cleanName(name: string): string {
-  return name.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return oneLineText(name, 200);
+}
+
+/** Text a person reads in a CSV cell: control characters and runs of white space become one space, trimmed, at most `max` characters. */
+export function oneLineText(value: string, max: number): string {
+  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ErrorCode, HeraldError } from '../errors';
 import { addressKey, checkAddress } from './address';
 import { writeFileAtomic } from './atomic-write';
-import { findColumns, headerKey } from './columns';
+import { findColumns, headerKey, oneLineText } from './columns';
 import { csvLine, eachRecord } from './csv';
 import { SUPPRESSION_FILE } from './files';
 import { withListLock } from './lock';
@@ -92,7 +92,7 @@ export function addSuppressions(subscribersDir: string, entries: readonly Suppre
   const checked = entries.map((entry) => {
     const check = checkAddress(entry.email);
     if (!check.ok) throw new HeraldError(ErrorCode.ESUBSCRIBER, `cannot suppress an invalid address: ${check.reason}`);
-    return { key: check.key, entry: { ...entry, email: check.address, note: oneLine(entry.note) } };
+    return { key: check.key, entry: { ...entry, email: check.address, note: oneLineText(entry.note, NOTE_MAX) } };
   });
   if (!checked.length) return 0;
   return withListLock(subscribersDir, () => {
@@ -124,6 +124,4 @@ function writeSuppressions(subscribersDir: string, entries: ReadonlyMap<string, 
 }
 
 /** A note is for a person reading the file: one line, bounded. */
-function oneLine(note: string): string {
-  return note.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
-}
+const NOTE_MAX = 300;
