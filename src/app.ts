@@ -40,13 +40,20 @@ export interface AppOptions {
   readonly now?: () => Date;
 }
 
+/** The real clock, or one that starts at HERALD_NOW and runs on at the real pace. */
+function clock(start: Date | undefined): () => Date {
+  if (start === undefined) return () => new Date();
+  const offset = start.getTime() - Date.now();
+  return () => new Date(Date.now() + offset);
+}
+
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function createApp(settings: Settings, io: Output, opts: AppOptions = {}): App {
   const stop = opts.stop ?? new AbortController().signal;
   return {
     settings,
     io,
-    now: opts.now ?? (() => new Date()),
+    now: opts.now ?? clock(settings.env.now),
     stop,
     openRecord() {
       const { prepareStateDir } = require('./record/state-dir') as typeof import('./record/state-dir');

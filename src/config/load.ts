@@ -28,6 +28,11 @@ export interface Environment {
   readonly previousSecrets: readonly string[];
   readonly publicUrl?: string;
   readonly dkimKeyFile?: string;
+  /**
+   * HERALD_NOW, for tests and rehearsals only: the time herald believes it is when it starts. The
+   * clock then runs on from there (see app.ts), so pacing and timeouts behave as usual.
+   */
+  readonly now?: Date;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
@@ -42,7 +47,19 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
     previousSecrets: (pick('HERALD_SECRET_PREVIOUS') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     publicUrl: pick('HERALD_PUBLIC_URL'),
     dkimKeyFile: pick('HERALD_DKIM_KEY_FILE'),
+    now: parseNow(pick('HERALD_NOW')),
   };
+}
+
+function parseNow(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? new Date(value) : undefined;
+  if (at === undefined || Number.isNaN(at.getTime())) {
+    throw new HeraldError(ErrorCode.ECONFIG, `HERALD_NOW: "${value}" is not a date and time with a zone`, {
+      hint: 'For example HERALD_NOW=2026-03-01T08:00:00Z; it is meant for tests, so leave it unset in production.',
+    });
+  }
+  return at;
 }
 
 export function loadSettings(root: string, env: NodeJS.ProcessEnv): Settings {
