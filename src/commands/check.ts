@@ -7,6 +7,7 @@ import { tlsFailure } from '../deliver/smtp-url';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { readTemplate } from '../render/post';
 import { probeTemplate } from '../render/template-probe';
+import { checkFeeds } from '../pipeline/feed-posts';
 import { readInputs } from '../pipeline/inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { signingSecretProblems } from '../pipeline/signing-secret';
@@ -24,6 +25,9 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   }
   problems.push(...signingSecretProblems(app, new Date()));
   problems.push(...scheduleProblems(settings.schedule, settings.configPath));
+  const feeds = await checkFeeds(app);
+  problems.push(...feeds.problems);
+  if (!opts.json) for (const line of feeds.lines) io.out(line);
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
   // a template reported above is not reported again for each post that uses it

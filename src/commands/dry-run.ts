@@ -6,6 +6,7 @@ import { ErrorCode, type Problem, problem } from '../errors';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import type { SendRecord } from '../record/sqlite';
+import { readFeedPosts } from '../pipeline/feed-posts';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
@@ -14,6 +15,7 @@ import { describeFirstRun, type SendResult } from '../pipeline/send-report';
 export interface DryRunOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
+  readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly showRecipients: boolean;
   /** PNG screenshots of each preview (needs Chromium). */
@@ -39,9 +41,12 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   }
   const record = app.readRecord();
   try {
-    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const view = recordView(record);
+    const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), readOnly: record, view });
+    reportProblems(io, feeds.problems);
+    const plan = planSend([...inputs.posts, ...feeds.posts], view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
     reportProblems(io, plan.problems);
-    const problems: Problem[] = [...inputs.problems, ...plan.problems];
+    const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });
     const transport = previewTransport(settings.previewDir, sender);

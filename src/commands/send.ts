@@ -4,6 +4,7 @@ import type { Problem } from '../errors';
 import { plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import { diskError } from '../record/disk-error';
+import { readFeedPosts } from '../pipeline/feed-posts';
 import { readPosts, recordView } from '../pipeline/inputs';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
@@ -15,6 +16,8 @@ export type { SendResult, Totals } from '../pipeline/send-report';
 export interface SendOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
+  /** Record every new feed item as already published instead of mailing it. */
+  readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly json: boolean;
   /** How long to wait for another run's lock before giving up. */
@@ -49,13 +52,17 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     const posts = readPosts(settings, { unchanged: opts.posts.length ? undefined : unchangedKnownPost(record, view, opts.resendInDoubt) });
     reportProblems(io, posts.problems);
     problems.push(...posts.problems);
-    // plan
-    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), record, view });
+    reportProblems(io, feeds.problems);
+    problems.push(...feeds.problems);
+    // plan (over the record as the feeds left it: a first read's items are its baseline)
+    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());
     describeFirstRun(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
+    feeds.rememberFresh(plan.fresh);
     // render once, then deliver and record
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now, stop });
     const delivered: ListDelivery = ready.length

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
 import { makeDir } from '../make-dir';
 import { type Claim, Deliveries, type Settle } from './deliveries';
+import { FeedRecord } from './feed-record';
 import { type FileStamp, FileStamps } from './file-stamps';
 import { Posts, type QueueEntry } from './posts';
 import { Reports } from './reports';
@@ -30,6 +31,7 @@ export class SendRecord {
   private readonly reports: Reports;
   private readonly stamps: FileStamps;
   private readonly secrets: SecretUses;
+  private feedPart?: FeedRecord;
 
   private constructor(
     private readonly db: Database.Database,
@@ -169,6 +171,13 @@ export class SendRecord {
   /** Remembers how a known post's file looked, so the next run can skip reading it. */
   stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp }[]): void {
     this.stamps.stampFiles(stamps);
+  }
+
+  // the feeds read and the items seen in them (feed-record.ts)
+
+  feeds(): FeedRecord {
+    this.feedPart ??= new FeedRecord(this.db, !this.readonly);
+    return this.feedPart;
   }
 
   // which secrets signed the sent links (secrets.ts)

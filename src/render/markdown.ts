@@ -19,6 +19,12 @@ export function markdownToHtml(markdown: string, baseUrl: string): string {
   return sanitize(raw, sanitizeOptions(baseUrl));
 }
 
+/** HTML from elsewhere (a feed item) through the same allowlist as a markdown post's. */
+export function sanitizePostHtml(html: string, baseUrl: string): string {
+  const sanitize = requireDeferring<typeof sanitizeHtml>('sanitize-html', new Map([['postcss', ['parse']]]));
+  return sanitize(html, sanitizeOptions(baseUrl));
+}
+
 const ALLOWED_TAGS = [
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'a', 'img', 'strong', 'b', 'em', 'i', 'u', 's', 'del', 'ins',
   'sub', 'sup', 'small', 'mark', 'abbr', 'code', 'pre', 'kbd', 'blockquote', 'ul', 'ol', 'li', 'dl', 'dt', 'dd',

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Post } from '../discover/posts';
 import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
-import { markdownToHtml } from './markdown';
+import { markdownToHtml, sanitizePostHtml } from './markdown';
 import { compileMjml } from './mjml';
 import { neutralValues, postValues } from './post-values';
 import { type RenderedPost, fillMessage } from './rendered';
@@ -36,7 +36,7 @@ Unsubscribe: {{ unsubscribe_url }}
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
 export async function renderPost(post: Post, settings: RenderSettings, now: Date): Promise<RenderedPost> {
   const template = readTemplate(settings, post.template ?? settings.template, post);
-  const content = markdownToHtml(post.body, settings.siteUrl);
+  const content = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, settings.siteUrl);
   const values = postValues(post, settings, content, now);
   const markers = contentMarkers();
   const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + content + markers.end });
