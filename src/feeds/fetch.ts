@@ -173,7 +173,7 @@ function refusal(err: unknown): Error {
   }
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? '';
-  if (/CERT|SSL|TLS|SELF_SIGNED|ERR_TLS/.test(code)) return new FeedFetchError(`TLS failed: ${e.message} (${code})`, 'The site\'s certificate is not valid; herald does not read feeds over a broken TLS connection.');
+  if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY|ISSUER|HOSTNAME/.test(code)) return new FeedFetchError(`TLS failed: ${e.message} (${code})`, 'The site\'s certificate is not valid; herald does not read feeds over a broken TLS connection.');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new FeedFetchError(`its host name does not resolve (${code})`, 'Check the address; it is read again on the next run.');
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') return new FeedFetchError(`cannot be reached (${code})`, 'It is read again on the next run.');
   return new FeedFetchError(`cannot be read: ${e.message ?? String(err)}`);

@@ -85,7 +85,10 @@ function atomFeed(feed: Obj, feedUrl: string): ParsedFeed {
   const items = list(feed['entries']).map(obj).map((entry): FeedItem => {
     const entryBase = absolute(str(obj(entry['xml'])['base']), feedBase ?? feedUrl);
     const content = obj(entry['content']);
-    const contentBase = absolute(str(obj(content['xml'])['base']), entryBase ?? feedBase ?? feedUrl);
+    // xml:base written on the content or the entry is the item's own; one on the whole feed
+    // usually names the site, so the item's link says more about where its relative URLs point
+    const ownBase = str(obj(content['xml'])['base']) ?? str(obj(entry['xml'])['base']);
+    const contentBase = ownBase === undefined ? undefined : absolute(str(obj(content['xml'])['base']) ?? '', entryBase ?? feedBase ?? feedUrl);
     const itemLink = alternate(entry['links'], entryBase ?? feedBase ?? feedUrl);
     return {
       id: str(entry['id']),
@@ -96,7 +99,7 @@ function atomFeed(feed: Obj, feedUrl: string): ParsedFeed {
       categories: list(entry['categories']).map((c) => str(obj(c)['label']) ?? str(obj(c)['term'])).filter((c): c is string => c !== undefined),
       summaryHtml: atomText(entry['summary'], false),
       contentHtml: content['src'] ? undefined : atomText(entry['content'], false),
-      baseUrl: contentBase ?? itemLink ?? link ?? feedUrl,
+      baseUrl: contentBase ?? itemLink ?? feedBase ?? link ?? feedUrl,
     };
   });
   return { title: atomText(feed['title'], true), link, items };
@@ -165,7 +168,8 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 /** HTML (a title with markup, an excerpt) as one line of plain text. */
 export function plainText(html: string): string {
   return html
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<\/?(p|br|div|li|ul|ol|h[1-6]|tr|td|th|blockquote|pre|hr|figure|figcaption|table)\b[^>]*>/gi, ' ')
+    .replace(/<[^>]*>/g, '')
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
       if (name[0] === '#') {
         const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);

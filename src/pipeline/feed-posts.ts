@@ -1,4 +1,5 @@
 import type { App } from '../app';
+import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { type JudgedItem, normaliseKey } from '../feeds/newness';
@@ -157,6 +158,23 @@ export async function checkFeeds(app: App): Promise<{ problems: Problem[]; lines
       return `feed ${o.key}: ${plural(items, 'item')} (${state})`;
     });
     return { problems: outcomes.flatMap((o) => o.problems), lines };
+  } finally {
+    record?.close();
+  }
+}
+
+/** A feed item by the names `herald send ITEM` accepts, for `herald preview` (reads the feeds, changes nothing). */
+export async function findFeedItem(settings: Settings, name: string, now: Date): Promise<Post | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SendRecord } = require('../record/sqlite') as typeof import('../record/sqlite');
+  const record = SendRecord.open(settings.stateDir, { readonly: true });
+  try {
+    const ctx = { root: settings.root, now, userAgent: userAgent(settings.siteUrl), store: record?.feeds() };
+    const outcomes = await Promise.all(settings.feeds.map((s) => readFeed(s, ctx)));
+    const { wanted } = resolveNames([name], outcomes);
+    const id = [...wanted][0];
+    const found = outcomes.flatMap((o) => [...o.known, ...o.due, ...o.waiting]).find((r) => r.post.id === id);
+    return found?.post;
   } finally {
     record?.close();
   }

@@ -230,5 +230,48 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     expect((await send()).code).toBe(0);
     expect(subjects()).toEqual(['Preview me', 'Preview me']);
   });
+
+  test('a future-dated item waits for its time; herald preview renders an item by its link; log names the source', async () => {
+    const base = feeds.url;
+    feeds.set('/atom.xml', { body: jekyll(base, OLD) });
+    nl = newsletter([{ url: `${base}/atom.xml`, allowPrivate: true, template: 'default' }]);
+    await send();
+    const later: FixtureItem = { slug: 'later', title: 'Later', html: '<p>Not yet</p>', date: '2026-11-20T09:00:00Z' };
+    feeds.set('/atom.xml', { body: jekyll(base, [later, ...OLD]) });
+    expect((await send()).code).toBe(0);
+    expect(smtp.messages).toHaveLength(0);
+    const preview = await herald(nl, ['preview', `${base}/2026/later.html`], undefined, NOW);
+    expect(preview.stderr).not.toMatch(/error/);
+    expect(preview.code).toBe(0);
+    expect(preview.stdout).toContain('"Later"');
+    const due = await herald(nl, ['send'], smtp, { HERALD_NOW: '2026-11-21T00:00:00Z' });
+    expect(due.code).toBe(0);
+    expect(subjects()).toEqual(['Later', 'Later']);
+    const log = await herald(nl, ['log'], undefined, NOW);
+    expect(log.stdout).toContain(`(from ${base}/atom.xml)`);
+  });
+
+  test('a feed item cut short by the per-run cap is finished as it began, even when its feed fails or the item is edited', async () => {
+    const base = feeds.url;
+    feeds.set('/feed', { body: hugo(base, OLD) });
+    nl = makeNewsletter({
+      config: { smtp: { ...FAST_SMTP, maxPerRun: 1 }, unsubscribe: { url: 'https://blog.example.com/unsubscribe' }, feeds: [{ url: `${base}/feed`, allowPrivate: true }] },
+      subscribers: { 'list.csv': LIST },
+    });
+    await send();
+    feeds.set('/feed', { body: hugo(base, [{ slug: 'capped', title: 'Capped', html: '<p>Original words</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
+    expect((await send()).code).toBe(75);
+    expect(smtp.messages).toHaveLength(1);
+    feeds.set('/feed', { status: 500 });
+    const down = await send();
+    expect(down.code).toBe(1);
+    expect(smtp.messages).toHaveLength(2);
+    expect(String(smtp.messages[1]!.parsed.text)).toContain('Original words');
+    const perRecipient = smtp.messages.map((m) => m.envelopeTo[0]).sort();
+    expect(perRecipient).toEqual(['ada@example.com', 'alan@example.org']);
+    feeds.set('/feed', { body: hugo(base, [{ slug: 'capped', title: 'Capped, edited', html: '<p>Other words</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
+    expect((await send()).code).toBe(0);
+    expect(smtp.messages).toHaveLength(2);
+  });
 });
 
