@@ -2,7 +2,9 @@ import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { startFeedServer, type TestFeedServer } from '../support/feed-server';
 import { type FixtureItem, ghost, hugo, jekyll, microblog, substack, wordpress } from '../fixtures/feeds';
-import { FAST_SMTP, herald } from './helpers';
+import { spawnCli } from '../support/cli';
+import { subscribersCsv } from '../support/newsletter';
+import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, recordRows } from './helpers';
 
 const LIST = 'email,name\nada@example.com,Ada\nalan@example.org,Alan\n';
 const OLD: FixtureItem[] = [
@@ -272,6 +274,47 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     feeds.set('/feed', { body: hugo(base, [{ slug: 'capped', title: 'Capped, edited', html: '<p>Other words</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
     expect((await send()).code).toBe(0);
     expect(smtp.messages).toHaveLength(2);
+  });
+
+  test('a feed send killed with SIGKILL and run again (the item edited meanwhile): nobody gets two copies, nobody is skipped silently', async () => {
+    await smtp.close();
+    smtp = await startSmtpServer({ dataDelayMs: 5 });
+    const base = feeds.url;
+    feeds.set('/feed', { body: ghost(base, OLD) });
+    nl = makeNewsletter({
+      config: { smtp: FAST_SMTP, feeds: [{ url: `${base}/feed`, allowPrivate: true }] },
+      subscribers: { 'list.csv': subscribersCsv(120) },
+    });
+    expect((await send()).code).toBe(0);
+    feeds.set('/feed', { body: ghost(base, [{ slug: 'big', title: 'Big news', html: '<p>As first written</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
+    const child = spawnCli(['send', '--root', nl.root], { env: heraldEnv(smtp, NOW) });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (smtp.messages.length >= 30) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 2);
+      child.on('exit', (code, signal) => {
+        clearInterval(timer);
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error(`herald finished (code ${code}) before it could be killed`));
+      });
+    });
+    expect(smtp.messages.length).toBeLessThan(120);
+    feeds.set('/feed', { body: ghost(base, [{ slug: 'big', title: 'Big news, edited', html: '<p>Rewritten</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
+    await send();
+    const copies = copiesByRecipient(smtp);
+    expect(Math.max(...copies.values())).toBe(1);
+    const status = JSON.parse((await herald(nl, ['status', '--json'], undefined, NOW)).stdout) as { posts: { id: string; title: string }[] };
+    const id = status.posts.find((p) => p.title.startsWith('Big news'))!.id;
+    const rows = await recordRows(nl, id);
+    expect(rows).toHaveLength(120);
+    for (const row of rows) {
+      if (row.state === 'sent') expect(copies.get(row.email)).toBe(1);
+      else expect(row.state).toBe('in_doubt');
+    }
+    expect(smtp.messages.every((m) => m.parsed.subject === 'Big news' && String(m.parsed.text).includes('As first written'))).toBe(true);
   });
 });
 
