@@ -2,8 +2,8 @@ import type { App } from '../app';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
-import { type JudgedItem, normaliseKey } from '../feeds/newness';
-import { describeItem, type FeedOutcome, readFeed, type ReadItem, unstableIdsNote } from '../feeds/read';
+import type { JudgedItem } from '../feeds/newness';
+import type { FeedOutcome, ReadItem } from '../feeds/read';
 import { plural } from '../output';
 import type { RecordView } from '../plan/plan';
 import type { SendRecord } from '../record/sqlite';
@@ -40,7 +40,7 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
   const dry = opts.record === undefined;
   const store = (opts.record ?? opts.readOnly)?.feeds();
   const ctx = { root: settings.root, now: now(), userAgent: userAgent(settings.siteUrl), store };
-  const outcomes = await Promise.all(settings.feeds.map((s) => readFeed(s, ctx)));
+  const outcomes = await Promise.all(settings.feeds.map((s) => feedRead().readFeed(s, ctx)));
   const { named, wanted } = resolveNames(opts.named, outcomes);
   const problems: Problem[] = [];
   const posts: Post[] = [];
@@ -69,7 +69,7 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
       posts.push(...outcome.due.map((r) => r.post));
     }
     const stored = store?.feed(key);
-    if (outcome.read.idsUnstable && !stored?.idsUnstable && !outcome.firstRead) problems.push(unstableIdsNote(key));
+    if (outcome.read.idsUnstable && !stored?.idsUnstable && !outcome.firstRead) problems.push(feedRead().unstableIdsNote(key));
     if (opts.record) {
       const aliases = outcome.known.filter((r) => r.judged.newKeys).map((r) => seenRow(r.judged));
       opts.record.feeds().saveRead({ key, ...outcome.read }, [...aliases, ...published.map((r) => seenRow(r.judged))],
@@ -92,6 +92,15 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
   };
 }
 
+/*
+ * The feed code (HTTP, TLS, zlib, the parser) loads only when "feeds" lists something: an idle
+ * send without feeds pays nothing for it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const feedRead = (): typeof import('../feeds/read') => require('../feeds/read') as typeof import('../feeds/read');
+const newness = (): typeof import('../feeds/newness') => require('../feeds/newness') as typeof import('../feeds/newness');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** herald's name and where to reach whoever runs it, as polite crawlers do. */
 function userAgent(siteUrl: string): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -106,7 +115,7 @@ function resolveNames(names: readonly string[], outcomes: readonly FeedOutcome[]
   const wanted = new Set<string>();
   const all = outcomes.flatMap((o) => [...o.known, ...o.due, ...o.waiting]);
   const named = names.map((name) => {
-    const key = normaliseKey(name);
+    const key = newness().normaliseKey(name);
     const match = all.find((r) => r.post.id === name || r.judged.idKey === key || r.judged.linkKey === key || r.judged.item.id === name || r.judged.item.link === name);
     if (!match) return name;
     wanted.add(match.post.id);
@@ -141,7 +150,7 @@ function snapshotsForOpenPosts(posts: readonly Post[], store: { snapshot(id: str
 }
 
 function floodProblem(key: string, items: readonly ReadItem[], guard: number): Problem {
-  const names = items.map((r) => `\n    ${describeItem(r.judged.item)}`).join('');
+  const names = items.map((r) => `\n    ${feedRead().describeItem(r.judged.item)}`).join('');
   return problem(ErrorCode.EFEED, `brought ${items.length} new items in one read, more than its flood guard of ${guard}; none was sent:${names}`, { file: key },
     'If the feed moved or changed its ids, accept them all as already published: herald send --accept-new. To send chosen ones: herald send ITEM (its link or id). Raise "floodGuard" for this feed if such runs are normal.');
 }
@@ -151,7 +160,7 @@ export async function checkFeeds(app: App): Promise<{ problems: Problem[]; lines
   const record = app.readRecord();
   try {
     const ctx = { root: app.settings.root, now: app.now(), userAgent: userAgent(app.settings.siteUrl), store: record?.feeds() };
-    const outcomes = await Promise.all(app.settings.feeds.map((s) => readFeed(s, ctx)));
+    const outcomes = await Promise.all(app.settings.feeds.map((s) => feedRead().readFeed(s, ctx)));
     const lines = outcomes.filter((o) => o.read).map((o) => {
       const items = o.known.length + o.due.length + o.waiting.length;
       const state = o.firstRead ? 'first read: all of them would be the baseline' : `${o.due.length} new, ${o.waiting.length} dated in the future`;
@@ -170,7 +179,7 @@ export async function findFeedItem(settings: Settings, name: string, now: Date):
   const record = SendRecord.open(settings.stateDir, { readonly: true });
   try {
     const ctx = { root: settings.root, now, userAgent: userAgent(settings.siteUrl), store: record?.feeds() };
-    const outcomes = await Promise.all(settings.feeds.map((s) => readFeed(s, ctx)));
+    const outcomes = await Promise.all(settings.feeds.map((s) => feedRead().readFeed(s, ctx)));
     const { wanted } = resolveNames([name], outcomes);
     const id = [...wanted][0];
     const found = outcomes.flatMap((o) => [...o.known, ...o.due, ...o.waiting]).find((r) => r.post.id === id);
