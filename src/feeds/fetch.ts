@@ -113,7 +113,7 @@ function get(url: URL, request: FeedFetch, maxBytes: number, conditional: boolea
   if (conditional && request.lastModified) headers['if-modified-since'] = request.lastModified;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<Reply>((resolve, reject) => {
-    const req = client.get(url, { headers, lookup: guardedLookup(request.allowPrivate) as never, timeout: request.timeoutMs }, (res) => {
+    const req = client.get(url, { headers, lookup: guardedLookup(request.allowPrivate) as never }, (res) => {
       const status = res.statusCode ?? 0;
       const header = (name: string): string | undefined => {
         const value = res.headers[name];
@@ -152,9 +152,17 @@ function get(url: URL, request: FeedFetch, maxBytes: number, conditional: boolea
         chunks.push(chunk);
       });
       stream.on('error', (err) => reject(refusal(err)));
+      stream.on('end', () => clearTimeout(timer));
       stream.on('end', () => resolve({ status, body: Buffer.concat(chunks), etag: header('etag'), lastModified: header('last-modified') }));
     });
-    req.on('timeout', () => req.destroy(new FeedFetchError(`did not answer within ${Math.round(request.timeoutMs / 1000)} s`, 'It is read again on the next run.')));
+    // the whole read, not just each silence: a server that drips a byte at a time ends too
+    const late = new FeedFetchError(`did not answer within ${Math.max(1, Math.round(request.timeoutMs / 1000))} s`, 'It is read again on the next run.');
+    const timer = setTimeout(() => {
+      reject(late);
+      req.destroy(late);
+    }, request.timeoutMs);
+    timer.unref();
+    req.on('close', () => clearTimeout(timer));
     req.on('error', (err) => reject(refusal(err)));
   });
 }

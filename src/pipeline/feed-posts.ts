@@ -40,9 +40,9 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
   const dry = opts.record === undefined;
   const store = (opts.record ?? opts.readOnly)?.feeds();
   const ctx = { root: settings.root, now: now(), userAgent: userAgent(settings.siteUrl), store };
-  const outcomes = await Promise.all(settings.feeds.map((s) => feedRead().readFeed(s, ctx)));
-  const { named, wanted } = resolveNames(opts.named, outcomes);
   const problems: Problem[] = [];
+  const outcomes = await Promise.all(distinctFeeds(settings, problems).map((s) => feedRead().readFeed(s, ctx)));
+  const { named, wanted } = resolveNames(opts.named, outcomes);
   const posts: Post[] = [];
   const byPost = new Map<string, { key: string; judged: JudgedItem }>();
   for (const outcome of outcomes) {
@@ -51,10 +51,10 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
     const { key, setting } = outcome;
     for (const r of [...outcome.known, ...outcome.due, ...outcome.waiting]) byPost.set(r.post.id, { key, judged: r.judged });
     let published: ReadItem[] = [];
-    posts.push(...outcome.known.map((r) => r.post), ...outcome.waiting.map((r) => r.post));
+    // an item named on the command line goes to the plan whatever this feed's state
+    posts.push(...outcome.known.map((r) => r.post), ...outcome.waiting.map((r) => r.post), ...outcome.due.filter((r) => wanted.has(r.post.id)).map((r) => r.post));
     if (outcome.firstRead) {
       published = [...outcome.due, ...outcome.waiting];
-      posts.push(...outcome.due.filter((r) => wanted.has(r.post.id)).map((r) => r.post));
       if (published.length) {
         io.err(`first read of the feed ${key}: ${plural(published.length, 'item')} ${dry ? 'would be' : published.length === 1 ? 'was' : 'were'} recorded as already published and not mailed.\n` +
           '  To mail one of them: herald send ITEM   (its link or id)');
@@ -63,10 +63,9 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
       published = [...outcome.due];
       if (published.length) io.err(`the feed ${key}: ${plural(published.length, 'new item')} ${dry ? 'would be' : published.length === 1 ? 'was' : 'were'} accepted as already published and not mailed.`);
     } else if (setting.floodGuard > 0 && outcome.due.length > setting.floodGuard) {
-      posts.push(...outcome.due.filter((r) => wanted.has(r.post.id)).map((r) => r.post));
       if (!opts.named.length) problems.push(floodProblem(key, outcome.due, setting.floodGuard));
     } else {
-      posts.push(...outcome.due.map((r) => r.post));
+      posts.push(...outcome.due.filter((r) => !wanted.has(r.post.id)).map((r) => r.post));
     }
     const stored = store?.feed(key);
     if (outcome.read.idsUnstable && !stored?.idsUnstable && !outcome.firstRead) problems.push(feedRead().unstableIdsNote(key));
@@ -76,7 +75,9 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
         published.filter((r) => !wanted.has(r.post.id)).map((r) => ({ id: r.post.id, file: r.post.file, title: r.post.title })), now());
     }
   }
-  const withSnapshots = snapshotsForOpenPosts(posts, store, opts.view);
+  // two feeds of one site may carry the same item: it is one post, mailed once
+  const unique = [...new Map(posts.map((p) => [p.id, p] as const)).values()];
+  const withSnapshots = snapshotsForOpenPosts(unique, store, opts.view);
   return {
     posts: withSnapshots,
     named,
@@ -100,6 +101,17 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
 const feedRead = (): typeof import('../feeds/read') => require('../feeds/read') as typeof import('../feeds/read');
 const newness = (): typeof import('../feeds/newness') => require('../feeds/newness') as typeof import('../feeds/newness');
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Each feed once: two entries with the same name (or URL) would share one memory in the record. */
+function distinctFeeds(settings: Settings, problems: Problem[]): Settings['feeds'] {
+  const seen = new Set<string>();
+  return settings.feeds.filter((f) => {
+    const key = feedRead().feedKey(f);
+    if (!seen.has(key)) return seen.add(key);
+    problems.push(problem(ErrorCode.ECONFIG, `"feeds" lists ${key} twice; the second is not read`, { file: settings.configPath }, 'Remove one, or give them different names.'));
+    return false;
+  });
+}
 
 /** herald's name and where to reach whoever runs it, as polite crawlers do. */
 function userAgent(siteUrl: string): string {

@@ -224,6 +224,8 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     nl = newsletter([{ url: `${base}/feed`, allowPrivate: true }]);
     await send();
     feeds.set('/feed', { body: substack(base, [{ slug: 'preview-me', title: 'Preview me', html: '<p>Look</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
+    const check = await herald(nl, ['check', '--no-smtp'], undefined, NOW);
+    expect(check.stdout).toContain(`feed ${base}/feed: 3 items (1 new, 0 dated in the future)`);
     const dry = await herald(nl, ['send', '--dry-run'], smtp, NOW);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/would send "Preview me" \(.*\/p\/preview-me\) to 2 subscribers/);

@@ -62,12 +62,19 @@ describe('fetching a feed politely', () => {
   test('a server that does not answer in time, a body over the limit (declared or streamed), a 404 and a 503 are refused by name', async () => {
     const s = await start((req, res) => {
       if (req.url === '/slow') return; // never answers
+      if (req.url === '/drip') {
+        res.writeHead(200);
+        const drip = setInterval(() => res.write('<'), 20);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
       if (req.url === '/declared') return void res.writeHead(200, { 'content-length': String(2000) }).end('x'.repeat(2000));
       if (req.url === '/bomb') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(zlib.gzipSync(Buffer.alloc(5000, 'a')));
       if (req.url === '/gone') return void res.writeHead(404).end();
       res.writeHead(503).end();
     });
     await expect(fetchFeed(request(`${s.url}/slow`, { timeoutMs: 200 }))).rejects.toThrow('did not answer within');
+    await expect(fetchFeed(request(`${s.url}/drip`, { timeoutMs: 300 }))).rejects.toThrow('did not answer within');
     await expect(fetchFeed(request(`${s.url}/declared`, { maxBytes: 1000 }))).rejects.toThrow(/larger than/);
     await expect(fetchFeed(request(`${s.url}/bomb`, { maxBytes: 1000 }))).rejects.toThrow(/larger than/);
     await expect(fetchFeed(request(`${s.url}/gone`))).rejects.toThrow('answered 404');
