@@ -148,10 +148,12 @@ function person(value: unknown): string | undefined {
   return str(p['name']) ?? str(p['email']);
 }
 
+/** An http(s) URL, resolved; anything else (javascript:, data:, a file on the feed's machine) is no link at all. */
 function absolute(value: string | undefined, base: string): string | undefined {
   if (value === undefined) return undefined;
   try {
-    return new URL(value, base).href;
+    const url = new URL(value, base);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
   } catch {
     return undefined;
   }

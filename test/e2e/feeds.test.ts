@@ -318,5 +318,22 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     }
     expect(smtp.messages.every((m) => m.parsed.subject === 'Big news' && String(m.parsed.text).includes('As first written'))).toBe(true);
   });
+
+  test('a 301 is remembered for the next read, and an item with neither id nor link is named with its feed while the others go out', async () => {
+    const base = feeds.url;
+    feeds.set('/old.xml', { status: 301, headers: { location: '/new.xml' } });
+    feeds.set('/new.xml', { body: hugo(base, OLD) });
+    nl = newsletter([{ url: `${base}/old.xml`, allowPrivate: true }]);
+    expect((await send()).code).toBe(0);
+    feeds.set('/old.xml', { status: 404 });
+    const good: FixtureItem = { slug: 'moved', title: 'After the move', html: '<p>moved</p>', date: '2026-11-04T09:00:00Z' };
+    const body = hugo(base, [good, ...OLD]).replace('<item>', '<item><title>No way to tell</title><description>lost</description></item><item>');
+    feeds.set('/new.xml', { body });
+    const res = await send();
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${base}/old.xml: item "No way to tell" has neither an id (guid) nor a link`);
+    expect(subjects()).toEqual(['After the move', 'After the move']);
+    expect(feeds.requests.filter((r) => r.path === '/old.xml')).toHaveLength(1);
+  });
 });
 

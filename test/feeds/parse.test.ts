@@ -27,6 +27,11 @@ describe('parsing feeds into items', () => {
     expect(() => parseFeedBody(Buffer.from('<rss version="2.0"><channel><item><title>cut'), 'https://x.example/')).toThrow(/is not (well-formed|an RSS)/);
   });
 
+  test('an item link that is not http(s) is no link: the item falls back to its id and the feed\'s page', () => {
+    const rss = '<rss version="2.0"><channel><title>T</title><link>https://t.example/</link><item><title>Bad</title><link>javascript:alert(1)</link><guid>g1</guid></item></channel></rss>';
+    expect(parseFeedBody(Buffer.from(rss), 'https://t.example/rss').items[0]).toMatchObject({ id: 'g1', link: undefined, baseUrl: 'https://t.example/' });
+  });
+
   test('plain text from HTML decodes entities and drops markup', () => {
     expect(plainText('<b>Fish &amp; chips</b>&#8230; &#x2014;\n done')).toBe('Fish & chips… — done');
   });
