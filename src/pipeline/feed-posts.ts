@@ -69,8 +69,10 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
     }
     const stored = store?.feed(key);
     if (outcome.read.idsUnstable && !stored?.idsUnstable && !outcome.firstRead) problems.push(feedRead().unstableIdsNote(key));
-    if (opts.record) {
-      const aliases = outcome.known.filter((r) => r.judged.newKeys).map((r) => seenRow(r.judged));
+    const aliases = outcome.known.filter((r) => r.judged.newKeys).map((r) => seenRow(r.judged));
+    // an unchanged feed (a 304) that taught nothing new costs no write
+    const learnt = !outcome.read.notModified || aliases.length > 0 || published.length > 0 || outcome.read.idsUnstable !== stored?.idsUnstable || outcome.read.url !== stored?.url;
+    if (opts.record && learnt) {
       opts.record.feeds().saveRead({ key, ...outcome.read }, [...aliases, ...published.map((r) => seenRow(r.judged))],
         published.filter((r) => !wanted.has(r.post.id)).map((r) => ({ id: r.post.id, file: r.post.file, title: r.post.title })), now());
     }
