@@ -20,6 +20,8 @@ export interface FeedFetch {
   readonly timeoutMs: number;
   readonly maxBytes?: number;
   readonly userAgent: string;
+  /** Aborted when the run is asked to stop (SIGINT, SIGTERM): the read ends at once. */
+  readonly signal?: AbortSignal;
 }
 
 export type FeedResponse =
@@ -113,7 +115,7 @@ function get(url: URL, request: FeedFetch, maxBytes: number, conditional: boolea
   if (conditional && request.lastModified) headers['if-modified-since'] = request.lastModified;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<Reply>((resolve, reject) => {
-    const req = client.get(url, { headers, lookup: guardedLookup(request.allowPrivate) as never }, (res) => {
+    const req = client.get(url, { headers, lookup: guardedLookup(request.allowPrivate) as never, signal: request.signal }, (res) => {
       const status = res.statusCode ?? 0;
       const header = (name: string): string | undefined => {
         const value = res.headers[name];
@@ -182,6 +184,7 @@ function refusal(err: unknown): Error {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? '';
   if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY|ISSUER|HOSTNAME/.test(code)) return new FeedFetchError(`TLS failed: ${e.message} (${code})`, 'The site\'s certificate is not valid; herald does not read feeds over a broken TLS connection.');
+  if (code === 'ABORT_ERR' || e.name === 'AbortError') return new FeedFetchError('was not read: the run was asked to stop', 'It is read again on the next run.');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new FeedFetchError(`its host name does not resolve (${code})`, 'Check the address; it is read again on the next run.');
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ETIMEDOUT') return new FeedFetchError(`cannot be reached (${code})`, 'It is read again on the next run.');
   return new FeedFetchError(`cannot be read: ${e.message ?? String(err)}`);

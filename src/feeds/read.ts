@@ -40,6 +40,7 @@ export interface ReadContext {
   readonly userAgent: string;
   /** Not before the run reads the record: a dry run has none. */
   readonly store?: FeedStore;
+  readonly stop?: AbortSignal;
 }
 
 export const feedKey = (setting: FeedSetting): string => setting.name ?? setting.url;
@@ -60,7 +61,7 @@ export async function readFeed(setting: FeedSetting, ctx: ReadContext): Promise<
   try {
     const response = await fetchFeed({
       url: location.href, allowPrivate: setting.allowPrivate, etag: stored?.etag, lastModified: stored?.lastModified,
-      timeoutMs: setting.timeoutSeconds * 1000, userAgent: ctx.userAgent,
+      timeoutMs: setting.timeoutSeconds * 1000, userAgent: ctx.userAgent, signal: ctx.stop,
     });
     const url = response.movedTo ?? location.href;
     if (response.kind === 'not-modified') {

@@ -39,7 +39,7 @@ export async function readFeedPosts(app: App, opts: FeedPostOptions): Promise<Fe
   if (!settings.feeds.length) return nothing;
   const dry = opts.record === undefined;
   const store = (opts.record ?? opts.readOnly)?.feeds();
-  const ctx = { root: settings.root, now: now(), userAgent: userAgent(settings.siteUrl), store };
+  const ctx = { root: settings.root, now: now(), userAgent: userAgent(settings.siteUrl), store, stop: app.stop };
   const problems: Problem[] = [];
   const outcomes = await Promise.all(distinctFeeds(settings, problems).map((s) => feedRead().readFeed(s, ctx)));
   const { named, wanted } = resolveNames(opts.named, outcomes);

@@ -75,6 +75,10 @@ describe('fetching a feed politely', () => {
     });
     await expect(fetchFeed(request(`${s.url}/slow`, { timeoutMs: 200 }))).rejects.toThrow('did not answer within');
     await expect(fetchFeed(request(`${s.url}/drip`, { timeoutMs: 300 }))).rejects.toThrow('did not answer within');
+    const stop = new AbortController();
+    const stopped = fetchFeed(request(`${s.url}/slow`, { signal: stop.signal }));
+    stop.abort();
+    await expect(stopped).rejects.toThrow('the run was asked to stop');
     await expect(fetchFeed(request(`${s.url}/declared`, { maxBytes: 1000 }))).rejects.toThrow(/larger than/);
     await expect(fetchFeed(request(`${s.url}/bomb`, { maxBytes: 1000 }))).rejects.toThrow(/larger than/);
     await expect(fetchFeed(request(`${s.url}/gone`))).rejects.toThrow('answered 404');
