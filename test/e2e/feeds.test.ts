@@ -248,6 +248,10 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     expect(preview.stderr).not.toMatch(/error/);
     expect(preview.code).toBe(0);
     expect(preview.stdout).toContain('"Later"');
+    const copy = await herald(nl, ['send', `${base}/2026/later.html`, '--to', 'me@example.net'], smtp, NOW);
+    expect(copy.code).toBe(0);
+    expect(smtp.messages.map((m) => m.envelopeTo)).toEqual([['me@example.net']]);
+    smtp.messages.length = 0;
     const due = await herald(nl, ['send'], smtp, { HERALD_NOW: '2026-11-21T00:00:00Z' });
     expect(due.code).toBe(0);
     expect(subjects()).toEqual(['Later', 'Later']);
