@@ -19,6 +19,8 @@ export interface Sender {
   readonly unsubscribeUrl?: readonly [before: string, after: string];
   readonly unsubscribeMailto: string;
   readonly secret?: string;
+  /** The token of links that must unsubscribe nobody (a test copy's), used when there is no secret. */
+  readonly inertToken?: string;
 }
 
 /** The settings a Sender is resolved from (Settings satisfies it). */
@@ -106,7 +108,7 @@ export interface UnsubscribeLinks {
 }
 
 export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'key' | 'email'>): UnsubscribeLinks {
-  const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : 'preview-token';
+  const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : (sender.inertToken ?? 'preview-token');
   const mailto = `mailto:${sender.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
   if (sender.unsubscribeUrl) {
     const https = sender.unsubscribeUrl[0] + token + sender.unsubscribeUrl[1];

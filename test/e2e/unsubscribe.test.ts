@@ -13,6 +13,7 @@ import { spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../support/smtp-server';
 import { makeDkimKey, verifyDkim } from '../serve/helpers';
+import { legacyUnsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';
 import { FAST_SMTP, SECRET, copiesByRecipient, herald, heraldEnv } from './helpers';
 
 const PUBLIC_URL = 'https://news.example.com/unsubscribe';
@@ -187,6 +188,37 @@ describe('unsubscribe, end to end', () => {
     expect((await fetch(unsubscribeLink(bo, serving.origin), { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
   });
 
+  test('a --to test copy to a subscriber carries links, the one-click header\'s included, that unsubscribe nobody', async () => {
+    const sent = await herald(nl, ['send', 'first', '--to', 'ann@example.com'], smtp);
+    expect(sent.code).toBe(0);
+    const copy = messageTo(smtp, 'ann@example.com', '[test] The first issue');
+    expect(rawHeader(copy, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    serving = await startServe(nl, heraldEnv(undefined));
+    const oneClick = unsubscribeLink(copy, serving.origin);
+    const res = await fetch(oneClick, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('nobody was unsubscribed');
+    // the visible link in both parts is the same inert link
+    const visible = /href="(https:\/\/news\.example\.com\/unsubscribe\?token=[^"]+)"/.exec(copy.parsed.html as string)![1]!.replace(/&amp;/g, '&');
+    expect(`${serving.origin}${new URL(visible).pathname}${new URL(visible).search}`).toBe(oneClick);
+    expect(copy.parsed.text).toContain(`Unsubscribe: ${visible}`);
+    const page = await fetch(oneClick);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('<form method="post"');
+    expect(nl.exists('subscribers/suppressed.csv')).toBe(false);
+    // and the next real send still reaches Ann
+    expect((await herald(nl, ['send', '--include-existing'], smtp)).code).toBe(0);
+    expect(smtp.messagesTo('ann@example.com').filter((m) => m.parsed.subject === 'The first issue')).toHaveLength(1);
+  });
+
+  test('a link in the earlier form (the address in base64, a dot, the MAC), as mailed before tokens were opaque, still unsubscribes', async () => {
+    serving = await startServe(nl, heraldEnv(undefined));
+    const link = `${serving.origin}/unsubscribe?token=${legacyUnsubscribeToken('bo@example.com', SECRET)}`;
+    const res = await fetch(link, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(200);
+    expect(nl.read('subscribers/suppressed.csv')).toMatch(/^bo@example\.com,unsubscribed,/m);
+  });
+
   test('every email has the postal address and its unsubscribe link in the HTML footer and the plain text', async () => {
     expect((await herald(nl, ['send', '--include-existing'], smtp)).code).toBe(0);
     expect(smtp.messages).toHaveLength(READERS.length);
@@ -205,8 +237,12 @@ describe('unsubscribe, end to end', () => {
       const text = mail.text!;
       expect(text).toContain(POSTAL);
       expect(text).toContain(`Unsubscribe: ${link}`);
-      // and it is this subscriber's own link
-      expect(Buffer.from(new URL(link).searchParams.get('token')!.split('.')[0]!, 'base64url').toString()).toBe(m.envelopeTo[0]);
+      // and it is this subscriber's own link, which does not show the address
+      const token = new URL(link).searchParams.get('token')!;
+      expect(verifyUnsubscribeToken(token, [SECRET])).toBe(m.envelopeTo[0]);
+      expect(link).not.toContain(m.envelopeTo[0]!);
+      expect(link).not.toContain(encodeURIComponent(m.envelopeTo[0]!));
+      expect(link).not.toContain(Buffer.from(m.envelopeTo[0]!).toString('base64url').slice(0, 8));
     }
   });
 
