@@ -5,12 +5,11 @@
  * exactly once and the unsubscribed nobody. Every email carries the postal address and the
  * unsubscribe link in both parts. After a secret rotation the old links still work.
  */
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
-import { spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
+import { type Serving, startServe } from '../support/serve-process';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../support/smtp-server';
 import { makeDkimKey, verifyDkim } from '../serve/helpers';
 import { legacyUnsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';
@@ -21,51 +20,6 @@ const POSTAL = '1 Long Road, Springfield 12345';
 const READERS = ['ann@example.com', 'bo@example.com', 'cy@example.com', 'di@example.com', 'ed@example.com', 'fay@example.com'];
 const ROTATED = 'the-new-secret-after-rotation-0123456789';
 const dkim = makeDkimKey('example.com', 'news');
-
-interface Serving {
-  readonly child: ChildProcess;
-  readonly origin: string;
-  stdout: string;
-  stderr: string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** Starts `herald serve --port 0` and waits for the line that says where it listens. */
-function startServe(nl: TempNewsletter, env: Record<string, string | undefined>): Promise<Serving> {
-  const child = spawnCli(['serve', '--port', '0', '--root', nl.root], { env });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const serving: Serving = {
-      child,
-      origin: '',
-      stdout: '',
-      stderr: '',
-      stop: () => {
-        child.kill('SIGTERM');
-        return exited;
-      },
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`herald serve did not start:\n${serving.stderr}`));
-    }, 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (serving.stdout += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      serving.stderr += c;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serving.stderr);
-      if (match && !serving.origin) {
-        clearTimeout(timer);
-        (serving as { origin: string }).origin = match[1]!;
-        resolve(serving);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`herald serve exited with ${code}:\n${serving.stderr}`));
-    });
-  });
-}
 
 /** A header as it arrived, unfolded. */
 function rawHeader(message: ReceivedMessage, name: string): string {
