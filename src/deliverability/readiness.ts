@@ -33,7 +33,7 @@ export function readinessProblems(facts: ReadinessFacts, severity: Problem['seve
   if (!facts.dkimConfigured) {
     problems.push(found('messages are not DKIM-signed: "dkim" is not configured, and Gmail and Yahoo require a DKIM signature aligned with From from bulk senders',
       `Make a key (openssl genrsa -out dkim.pem 2048), add "dkim": { "domain": "${fromDomain}", "selector": "herald", "keyFile": "dkim.pem" }, and publish the TXT record herald check then prints.`));
-  } else if (facts.dkimDomain && !aligned(facts.dkimDomain, fromDomain)) {
+  } else if (facts.dkimDomain && !aligned(fromDomain, facts.dkimDomain) && !aligned(facts.dkimDomain, fromDomain)) {
     problems.push(found(`dkim.domain ${facts.dkimDomain} is not the sender's domain (${fromDomain}), so DMARC will not count the signature`,
       `Sign with d=${fromDomain} (or a parent domain of it).`));
   }
@@ -49,7 +49,11 @@ export function readinessProblems(facts: ReadinessFacts, severity: Problem['seve
   return problems;
 }
 
-/** Relaxed alignment: the same domain, or a subdomain of `parent`. */
+/**
+ * `domain` is `parent` or a subdomain of it. DMARC's relaxed alignment asks for the same
+ * organisational domain; callers try both directions, which covers every sender herald knows
+ * without a public-suffix list (it never calls example.com and example.org aligned).
+ */
 export function aligned(domain: string, parent: string): boolean {
   const d = domain.toLowerCase();
   const p = parent.toLowerCase();

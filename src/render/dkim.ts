@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
+import { ErrorCode, HeraldError } from '../errors';
 import { dkimSign } from './dkim-sign';
 
 /**
@@ -101,15 +101,4 @@ export async function signRaw(signer: DkimSigner, raw: Buffer): Promise<Buffer> 
 export function dkimDnsRecord(signer: DkimSigner): { name: string; value: string } {
   const spki = crypto.createPublicKey(signer.key).export({ type: 'spki', format: 'der' }).toString('base64');
   return { name: `${signer.selector}._domainkey.${signer.domain}`, value: `v=DKIM1; k=rsa; p=${spki}` };
-}
-
-/**
- * DMARC passes through DKIM only when d= is the From domain or a parent of it (relaxed
- * alignment); a signature for another domain is still valid but does not help delivery.
- */
-export function dkimAlignment(signer: DkimSigner, fromAddress: string): Problem | undefined {
-  const fromDomain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1).toLowerCase();
-  if (fromDomain === signer.domain || fromDomain.endsWith(`.${signer.domain}`)) return undefined;
-  return warning(ErrorCode.ECONFIG, `dkim.domain ${signer.domain} is not the sender's domain (${fromDomain}), so DMARC will not count the signature`, undefined,
-    `Sign with d=${fromDomain} (or a parent domain of it).`);
 }
