@@ -35,9 +35,9 @@ export interface FeedbackId {
   readonly sender: string;
 }
 
-/** Anything else becomes "-", so a post id such as "2026/été" still gives a valid part. */
+/** Anything else becomes "-", so a post id such as "2026/été" still gives a valid part; no "-" or "." at either end. */
 export function feedbackPart(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'none';
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 64).replace(/^[-.]+|[-.]+$/g, '') || 'none';
 }
 
 /** The header's value for a post. */
