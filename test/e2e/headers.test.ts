@@ -107,7 +107,7 @@ describe('what reaches a header arrives as valid RFC 5322 / RFC 2047 ASCII', () 
   });
 
   test('a non-ASCII newsletter name goes out as encoded-words in List-ID to a server without SMTPUTF8 or 8BITMIME', async () => {
-    server = await startSmtpServer({ smtputf8: false });
+    server = await startSmtpServer({ smtputf8: false, eightBitMime: false });
     nl = makeNewsletter({
       config: { smtp: FAST_SMTP, name: 'Le Café Crème — Dépêche', from: 'Le Café Crème — Dépêche <news@example.com>', replyTo: 'Rédaction <ed@example.com>', subject: '{{newsletter_name}}: {{title}}' },
       posts: { 'a.md': '# Été\n\ntext\n' },
