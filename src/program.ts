@@ -125,7 +125,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--no-smtp', 'do not connect to the SMTP server')
     .option('--spam <post>', 'also run the post\'s email through SpamAssassin (local rules) and lint it')
     .option('--json', 'print as JSON')
-    .action(run((command) => commands.check().runCheck(appFor(command, io), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined })));
+    .option('--deliverability', 'bulk-sender readiness as errors: one-click unsubscribe (probed over the network, unsubscribing nobody), DKIM, Return-Path, postal address')
+    .option('--dns', 'also look up SPF, DKIM, DMARC and MX of the sender\'s domain and say what to publish (implies --deliverability)')
+    .action(run((command) => commands.check().runCheck(appFor(command, io), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined, deliverability: Boolean(command.opts().deliverability), dns: Boolean(command.opts().dns) })));
 
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);

@@ -79,7 +79,8 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
   const html = fs.readFileSync(files.html, 'utf8');
   const text = fs.readFileSync(path.join(files.dir, 'email.txt'), 'utf8');
   // the clipping warning already came with the rendering
-  const lint = lintEmail({ html, text, postalAddress: settings.postalAddress, file: post.file }).filter((p) => !/Gmail clips/.test(p.message));
+  const subject = rendered.subject.parts.map((p) => (typeof p === 'string' ? p : p.fallback)).join('');
+  const lint = lintEmail({ html, text, postalAddress: settings.postalAddress, file: post.file, subject, markdown: post.body }).filter((p) => !/Gmail clips/.test(p.message));
   reportProblems(io, lint);
 
   let code: number = ExitCode.OK;

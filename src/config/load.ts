@@ -28,6 +28,8 @@ export interface Environment {
   readonly previousSecrets: readonly string[];
   readonly publicUrl?: string;
   readonly dkimKeyFile?: string;
+  /** HERALD_DNS_SERVER: the resolver `herald check --dns` asks (host or host:port), for private resolvers and tests. */
+  readonly dnsServer?: string;
   /**
    * HERALD_NOW, for tests and rehearsals only: the time herald believes it is when it starts. The
    * clock then runs on from there (see app.ts), so pacing and timeouts behave as usual.
@@ -47,6 +49,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
     previousSecrets: (pick('HERALD_SECRET_PREVIOUS') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     publicUrl: pick('HERALD_PUBLIC_URL'),
     dkimKeyFile: pick('HERALD_DKIM_KEY_FILE'),
+    dnsServer: pick('HERALD_DNS_SERVER'),
     now: parseNow(pick('HERALD_NOW')),
   };
 }

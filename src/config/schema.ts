@@ -1,6 +1,7 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
 import { feedsSchema } from './feed-settings';
+import { feedbackIdSchema } from './feedback-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 
 /**
@@ -46,6 +47,7 @@ const configSchema = z.strictObject({
   postUrl: z.string().min(1).default('{{slug}}/').describe('where a post lives on the site, relative to siteUrl'),
   listId: z.string().min(3).superRefine(headerSafe(listIdProblem)).optional().describe('List-Id header value; derived from name and siteUrl when absent'),
   postalAddress: z.string().optional().describe('postal address printed in the footer'),
+  feedbackId: feedbackIdSchema.describe('the parts of the Feedback-ID header (campaign, list, sender)'),
   unsubscribe: z
     .strictObject({
       url: httpUrl.optional().describe('public URL of the unsubscribe endpoint; HERALD_PUBLIC_URL overrides it'),

@@ -39,6 +39,8 @@ export interface FaultPlan {
   auth?: { user: string; pass: string };
   /** Advertise SMTPUTF8 (default true) */
   smtputf8?: boolean;
+  /** Advertise 8BITMIME (default true) */
+  eightBitMime?: boolean;
   /** Speak TLS from the first byte (smtps), with smtp-server's bundled certificate: clients must not verify it. */
   secure?: boolean;
   /** Offer STARTTLS with this key and certificate (e.g. from test/support/tls.ts); without it STARTTLS is never offered. */
@@ -272,6 +274,7 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
     allowInsecureAuth: Boolean(plan.auth),
     authMethods: ['PLAIN', 'LOGIN'],
     hideSMTPUTF8: plan.smtputf8 === false,
+    hide8BITMIME: plan.eightBitMime === false,
     onAuth,
     onMailFrom,
     onRcptTo,
