@@ -8,13 +8,13 @@
 export const BATCH_ROWS = 64;
 
 /**
- * Records outcomes: binds the stamp twice, then post id, key, state, reply and next attempt for
- * each row, then the run id (only the run that claimed a row settles it).
+ * Records outcomes: binds the stamp twice, then post id, key, state, reply, next attempt and relay
+ * for each row, then the run id (only the run that claimed a row settles it).
  */
 export function settleSql(rows: number): string {
   return `UPDATE deliveries SET state = v.column3, smtp_reply = v.column4, updated_at = ?, next_attempt_at = v.column5,
-      sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
-    FROM (VALUES ${valueRows(rows, '(?, ?, ?, ?, ?)')}) AS v
+      relay = coalesce(v.column6, relay), sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
+    FROM (VALUES ${valueRows(rows, '(?, ?, ?, ?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state = 'sending' AND deliveries.run_id = ?`;
 }
 
