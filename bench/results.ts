@@ -136,6 +136,12 @@ export interface ProfileFigures extends ProfileSummary {
   readonly messages: number;
 }
 
+/** Two relays at once (measure/relays.ts): two smtp-sources, one per sink, and herald through both. */
+export interface RelayFigures {
+  readonly source?: SendFigures;
+  readonly herald?: SendFigures;
+}
+
 export interface Results {
   readonly errors: string[];
   /** Phases that started although other processes kept the machine busy. */
@@ -150,6 +156,7 @@ export interface Results {
   baseline?: SendFigures;
   herald?: SendFigures;
   heraldCold?: SendFigures;
+  relays?: RelayFigures;
   profile?: ProfileFigures;
   render?: RenderFigures & { readonly otherShare?: number };
   idle?: IdleFigures;
