@@ -76,9 +76,9 @@ describe('herald send through several relays', () => {
     await start({ a: {}, b: { dataDelayMs: 2 }, c: { dataDelayMs: 5 } });
     const n = newsletter(
       [
-        { name: 'a', weight: 1, connections: 3 },
-        { name: 'b', weight: 2, connections: 4 },
-        { name: 'c', weight: 3, connections: 5 },
+        { name: 'a', weight: 1, connections: 3, maxMessagesPerConnection: 50 },
+        { name: 'b', weight: 2, connections: 4, maxMessagesPerConnection: 10000 },
+        { name: 'c', weight: 3, connections: 5, maxMessagesPerConnection: 10000 },
       ],
       subscribersCsv(3000),
     );
@@ -94,6 +94,11 @@ describe('herald send through several relays', () => {
       expect(servers[name]!.messages.length).toBeGreaterThanOrEqual(share * 0.9);
       expect(servers[name]!.messages.length).toBeLessThanOrEqual(share * 1.1);
     }
+    // each relay's own connections and messages per connection (a closing connection may linger
+    // beside its replacement, so the connection counts are checked where nothing reconnects)
+    expect(servers.a!.connectionsOpened).toBeGreaterThanOrEqual(10);
+    expect(servers.b!.maxConcurrentConnections).toBeLessThanOrEqual(4);
+    expect(servers.c!.maxConcurrentConnections).toBeLessThanOrEqual(5);
     // the record names the relay that carried each message
     const record = await rows(n);
     expect(record.every((r) => r.state === 'sent')).toBe(true);
@@ -192,6 +197,24 @@ describe('herald send through several relays', () => {
     // the next day its quota is 67
     const later = await relayStatus(n, { HERALD_NOW: '2026-03-04T09:30:00Z' });
     expect(later.find((s) => s.name === 'fresh')!.quotaLeft).toBe(67);
+  });
+
+  test('status and log show, per relay, what it sent, deferred and failed', async () => {
+    const plan: FaultPlan = { onRcpt: (address) => (address === 'sub0003@example.com' ? '550 5.1.1 No such user' : address === 'sub0004@example.com' ? '451 4.3.0 Try later' : undefined) };
+    await start({ left: plan, right: plan });
+    const n = newsletter([{ name: 'left', maxPerDay: 100 }, { name: 'right' }], subscribersCsv(20));
+    await firstRunThenPost(n);
+    expect((await herald(n, ['send'], undefined, relayEnv())).code).toBe(1);
+    const status = await relayStatus(n);
+    const total = (k: 'sent' | 'deferred' | 'failed'): number => status.reduce((sum, s) => sum + s[k], 0);
+    expect([total('sent'), total('deferred'), total('failed')]).toEqual([18, 1, 1]);
+    const left = status.find((s) => s.name === 'left')!;
+    expect(left.quotaLeft).toBe(100 - left.sent);
+    const text = await herald(n, ['status'], undefined, relayEnv());
+    expect(text.stdout).toContain(`relay left: sent ${left.sent}, deferred ${left.deferred}, failed ${left.failed}, quota left ${100 - left.sent}`);
+    expect(text.stdout).toMatch(/relay right: sent \d+, deferred \d, failed \d, no quota/);
+    const log = await herald(n, ['log', '--state', 'failed'], undefined, relayEnv());
+    expect(log.stdout).toMatch(/sub0003@example\.com .*550 5\.1\.1 No such user {2}\(relay (left|right)\)/);
   });
 
   test('every relay out: the run stops with a clear message and exit 75, and loses nothing', async () => {
