@@ -53,10 +53,11 @@ function clock(start: Date | undefined): () => Date {
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function createApp(settings: Settings, io: Output, opts: AppOptions = {}): App {
   const stop = opts.stop ?? new AbortController().signal;
+  const now = opts.now ?? clock(settings.env.now);
   return {
     settings,
     io,
-    now: opts.now ?? clock(settings.env.now),
+    now,
     stop,
     openRecord() {
       const { prepareStateDir } = require('./record/state-dir') as typeof import('./record/state-dir');
@@ -97,7 +98,7 @@ export function createApp(settings: Settings, io: Output, opts: AppOptions = {})
     },
     relays(o) {
       const { createRelayPool } = require('./deliver/relay-pool') as typeof import('./deliver/relay-pool');
-      return createRelayPool({ relays: settings.relays ?? [], smtp: settings.smtp, env: settings.env }, { stop: o.stop, now: this.now(), sentToday: o.sentToday });
+      return createRelayPool({ relays: settings.relays ?? [], smtp: settings.smtp, env: settings.env }, { stop: o.stop, now: now(), sentToday: o.sentToday });
     },
     renderer() {
       const { renderThread } = require('./render/post') as typeof import('./render/post');

@@ -21,7 +21,8 @@ export function settleSql(rows: number): string {
 /** Claims recipients: binds the run id and the stamp twice, then post id, key and Message-ID for each row; returns the rows claimed. */
 export function claimSql(rows: number, includeInDoubt: boolean): string {
   const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
-  return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?,
+  // the relay of an earlier attempt is forgotten: the one that answers this attempt is noted when it does
+  return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?, relay = NULL,
       first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
     FROM (VALUES ${valueRows(rows, '(?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state IN ${claimable}
