@@ -3,7 +3,7 @@ import { type RelaySettings, relayQuota, relayUrl, relayUrlVariable } from '../c
 import { ErrorCode, HeraldError } from '../errors';
 import type { Outcome } from './outcome';
 import { backoffMs, chooseRelay, domainOf, type RouteRelay } from './relay-route';
-import { redactSmtpUrl, SmtpPool, parseSmtpUrl } from './smtp-pool';
+import { SmtpPool, parseSmtpUrl } from './smtp-pool';
 import type { OutgoingMessage, Transport } from './transport';
 import { sleep } from './wait';
 
@@ -22,7 +22,6 @@ class Relay implements RouteRelay {
   constructor(
     private readonly settings: RelaySettings,
     readonly pool: SmtpPool,
-    readonly address: string,
     readonly quota: number,
     /** Accepted through it in the last 24 hours, this run's messages included. */
     public used: number,
@@ -174,7 +173,7 @@ export function createRelayPool(settings: { readonly relays: readonly RelaySetti
   }
   const relays = targets.map(({ relay, url }) => {
     const pool = new SmtpPool(parseSmtpUrl(url!), relaySmtpSettings(settings.smtp, relay), opts.stop);
-    return new Relay(relay, pool, redactSmtpUrl(url!), relayQuota(relay, opts.now), opts.sentToday.get(relay.name) ?? 0);
+    return new Relay(relay, pool, relayQuota(relay, opts.now), opts.sentToday.get(relay.name) ?? 0);
   });
   return new RelayPool(relays, settings.smtp.retryDelayMs, opts.stop);
 }
