@@ -66,6 +66,8 @@ export interface SendFigures extends Figures {
   /** `herald status --json`'s counts for the post (herald's rows). */
   readonly status?: StatusCounts;
   readonly exitCode?: number | null;
+  /** Messages each sink counted, with two relays at once (measure/relays.ts). */
+  readonly perSink?: readonly number[];
 }
 
 /** What child/naive.ts writes when it is done. */

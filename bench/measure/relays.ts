@@ -23,7 +23,7 @@ import { MEASURED_POST, type SendFolder } from './send-folder';
 const RELAY_POST = `${MEASURED_POST}-two-relays`;
 
 /** `fn` between two readings of both sinks' counters and CPU, and of the machine's CPU (as BenchRun.withSink does for one). */
-async function withSinks(bench: BenchRun, sinks: readonly Sink[], fn: () => Promise<{ result: RunResult; childCpuMs: number }>): Promise<Measured> {
+async function withSinks(bench: BenchRun, sinks: readonly Sink[], fn: () => Promise<{ result: RunResult; childCpuMs: number }>): Promise<Measured & { readonly perSink: number[] }> {
   await bench.waitQuiet();
   const before = await Promise.all(sinks.map((s) => s.settle(150)));
   const cpu0 = sinks.map((s) => s.cpuMs());
@@ -36,7 +36,8 @@ async function withSinks(bench: BenchRun, sinks: readonly Sink[], fn: () => Prom
   const after = await Promise.all(sinks.map((s) => s.settle()));
   const otherMs = m1.busyMs - m0.busyMs - childCpuMs - sinkCpuMs - (self.user + self.system) / 1000;
   const otherShare = m1.totalMs > m0.totalMs ? Math.max(0, otherMs) / (m1.totalMs - m0.totalMs) : undefined;
-  return { result, delivered: after.reduce((n, a, i) => n + a - before[i]!, 0), sinkCpuMs, otherShare };
+  const perSink = after.map((a, i) => a - before[i]!);
+  return { result, delivered: perSink.reduce((n, d) => n + d, 0), perSink, sinkCpuMs, otherShare };
 }
 
 /** The two halves: messages and sessions per relay. */
@@ -65,7 +66,7 @@ function measureSources(bench: BenchRun, folder: SendFolder, sinks: readonly Sin
       };
       return { result: combined, childCpuMs: cpuMs };
     });
-    const r: SendFigures = { command: `smtp-source ${argsFor(0).join(' ')} & smtp-source ${argsFor(1).join(' ')}`, ...figures(o.subscribers, m, m.result.wallMs), bytes: wireBytes(fs.readFileSync(folder.sourceFile)) };
+    const r: SendFigures = { command: `smtp-source ${argsFor(0).join(' ')} & smtp-source ${argsFor(1).join(' ')}`, ...figures(o.subscribers, m, m.result.wallMs), bytes: wireBytes(fs.readFileSync(folder.sourceFile)), perSink: m.perSink };
     if (m.result.code !== 0) bench.fail('two smtp-sources', `exited ${m.result.code ?? m.result.signal}`, m.result);
     else if (m.delivered !== o.subscribers) bench.fail('two smtp-sources', `the sinks counted ${m.delivered} messages, not ${o.subscribers}`);
     return r;
@@ -98,10 +99,10 @@ async function measureHeraldRelays(bench: BenchRun, folder: SendFolder, sinks: r
         return { result, childCpuMs: result.time?.cpuMs ?? 0 };
       });
       const status = await relayStatus(bench, folder.root, slug);
-      const r: SendFigures = { ...figures(o.subscribers, m, m.result.probe?.sendPhase?.wallMs), bytes: folder.messageBytes, status, exitCode: m.result.code };
+      const r: SendFigures = { ...figures(o.subscribers, m, m.result.probe?.sendPhase?.wallMs), bytes: folder.messageBytes, status, exitCode: m.result.code, perSink: m.perSink };
       if (m.result.code !== 0) bench.fail('herald send (two relays)', `exited ${m.result.code ?? m.result.signal}`, m.result);
       else if (m.delivered !== o.subscribers || status.sent !== o.subscribers) {
-        bench.fail('herald send (two relays)', `the sinks counted ${m.delivered} messages and herald status reports ${String(status.sent)} sent, not ${o.subscribers}`);
+        bench.fail('herald send (two relays)', `the sinks counted ${m.delivered} messages and herald status reports ${String(status.sent)} sent, not ${o.subscribers}${status.error ? ` (${String(status.error)})` : ''}`);
       }
       return r;
     });
@@ -110,14 +111,15 @@ async function measureHeraldRelays(bench: BenchRun, folder: SendFolder, sinks: r
   }
 }
 
-/** The post's counts, and each relay's sent count, from `herald status --json`. */
+/** The post's counts from `herald status --json` (which must list both relays). */
 async function relayStatus(bench: BenchRun, root: string, postId: string): Promise<SendFigures['status'] & object> {
   const file = bench.log('status-relays.json');
   const r = await run('herald status', process.execPath, [heraldCli(bench.o.herald), 'status', '--json', '--root', root], { env: bench.env(), log: file, timeoutMs: 120_000, time: false });
   const json = readJson<{ posts?: { id?: string; counts?: Record<string, number> }[]; relays?: { name: string; sent: number }[] }>(file);
   const post = json?.posts?.find((p) => p.id === postId);
   if (r.code !== 0 || !post) return { error: `herald status --json exited ${r.code}; post ${postId} ${post ? 'found' : 'not found'}` };
-  return { ...post.counts, relays: json?.relays?.map((x) => `${x.name} ${x.sent}`).join(', ') };
+  if (json?.relays?.map((x) => x.name).join(',') !== 'one,two') return { error: 'herald status --json does not list the relays one and two' };
+  return { ...post.counts };
 }
 
 export async function measureRelays(bench: BenchRun, folder: SendFolder): Promise<RelayFigures> {

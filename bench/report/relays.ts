@@ -2,12 +2,12 @@
 import type { RelayFigures, RunRecord, SendFigures } from '../results';
 import { num, share, table } from './format';
 
-const COLUMNS = ['two relays at once', 'msg/s (send phase)', '× two smtp-sources', 'process wall s', 'CPU ms/msg (process)', 'sink CPU ms/msg (both)', 'delivered (both sinks)', 'per relay (herald status)', 'other processes\' CPU'];
+const COLUMNS = ['two relays at once', 'msg/s (send phase)', '× two smtp-sources', 'process wall s', 'CPU ms/msg (process)', 'sink CPU ms/msg (both)', 'delivered (both sinks)', 'split between the sinks', 'other processes\' CPU'];
 
 function row(name: string, r: SendFigures | undefined, ceiling: number | undefined, n: number): string[] {
   if (!r) return [name, 'not run', '', '', '', '', '', '', ''];
   const ratio = ceiling && r.msgPerSec ? `${num(r.msgPerSec / ceiling, 2)}×` : '—';
-  const perRelay = typeof r.status?.relays === 'string' ? r.status.relays : '';
+  const perRelay = r.perSink ? r.perSink.map((x) => num(x)).join(' / ') : '—';
   return [name, num(r.msgPerSec), ratio, num(r.wallMs / 1000, 2), num(r.cpuMsPerMsg, 3), num(r.sinkCpuMsPerMsg, 3), `${num(r.delivered)} ${r.delivered === n ? '✓' : '✗'}`, perRelay, share(r.otherShare)];
 }
 

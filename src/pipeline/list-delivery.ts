@@ -97,7 +97,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
       }
       if (result.unavailable) {
         opts.problems.push(warning(ErrorCode.ESMTP, `sending stopped: ${result.unavailable}`, undefined,
-          'Nothing was lost: the recipients not reached are left for the next run. Check the relays named above (herald check), or wait for their quota, then run herald send again.'));
+          'Nothing was lost: the recipients not reached are left for the next run. Check the relays this names (herald check logs in to each), or wait for their quota, then run herald send again.'));
         reportProblems(io, opts.problems.slice(-1));
         break;
       }
