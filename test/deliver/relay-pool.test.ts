@@ -41,6 +41,17 @@ describe('RelayPool', () => {
     expect(servers[1]!.messages).toHaveLength(0);
   });
 
+  test('a relay that never answers the data times out, and the message is in doubt there, not moved', async () => {
+    servers = [await startSmtpServer({ onData: () => 'stall' }), await startSmtpServer()];
+    const settings = relaysSchema.parse([{ name: 'first', weight: 1000, connections: 1 }, { name: 'second', connections: 1 }])!;
+    pool = createRelayPool(
+      { relays: settings, smtp: { ...smtp, socketTimeoutMs: 300 }, env: { relayUrls: { HERALD_SMTP_URL_FIRST: servers[0]!.url, HERALD_SMTP_URL_SECOND: servers[1]!.url } } },
+      { now: new Date(), sentToday: new Map() },
+    );
+    expect(await pool.send(message('a@example.com'))).toMatchObject({ kind: 'in_doubt', relay: 'first' });
+    expect(servers[1]!.messages).toHaveLength(0);
+  });
+
   test.each<[string, FaultPlan]>([
     ['refuses the connection', { onConnect: () => 'refuse' }],
     ['answers 421', { onMailFrom: () => '421 4.7.0 Going away' }],

@@ -217,6 +217,20 @@ describe('herald send through several relays', () => {
     expect(log.stdout).toMatch(/sub0003@example\.com .*550 5\.1\.1 No such user {2}\(relay (left|right)\)/);
   });
 
+  test('a reserved relay that is out: its domain waits for a later run, everyone else goes out now', async () => {
+    await start({ general: {}, yahoo: { onConnect: () => 'refuse' } });
+    const subscribers = ['email,name', ...Array.from({ length: 30 }, (_, i) => `r${i}@${i % 3 === 0 ? 'yahoo.com' : 'example.org'},R ${i}`)];
+    const n = newsletter([{ name: 'general' }, { name: 'yahoo', reservedDomains: ['yahoo.com'] }], subscribers.join('\n') + '\n');
+    await firstRunThenPost(n);
+    const res = await herald(n, ['send'], undefined, relayEnv());
+    expect(res.code).toBe(75);
+    const record = await rows(n);
+    expect(record.filter((r) => r.state === 'sent').every((r) => r.email.endsWith('@example.org') && r.relay === 'general')).toBe(true);
+    expect(record.filter((r) => r.state === 'sent')).toHaveLength(20);
+    expect(record.filter((r) => r.state === 'pending').map((r) => r.email).sort()).toEqual(record.filter((r) => r.email.endsWith('@yahoo.com')).map((r) => r.email).sort());
+    expect(servers.general!.messages.some((m) => m.envelopeTo.some((a) => a.endsWith('@yahoo.com')))).toBe(false);
+  });
+
   test('every relay out: the run stops with a clear message and exit 75, and loses nothing', async () => {
     await start({ one: {}, two: {} });
     const n = newsletter([{ name: 'one' }, { name: 'two' }], subscribersCsv(50));
