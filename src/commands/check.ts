@@ -65,7 +65,12 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
     problems.push(...(await checkSpam(settings, opts.spam, inputs.subscribers[0], io)));
   }
   let smtp = 'not checked';
-  if (opts.smtp) {
+  if (opts.smtp && settings.relays) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const relays = await (require('./check-relays') as typeof import('./check-relays')).checkRelays(app);
+    smtp = relays.smtp;
+    problems.push(...relays.problems);
+  } else if (opts.smtp) {
     if (!settings.env.smtpUrl) {
       problems.push(warning(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so the SMTP connection was not checked', undefined, 'Set it, or pass --no-smtp.'));
     } else {

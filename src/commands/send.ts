@@ -40,7 +40,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([app.stop, deadline.signal]);
   // every connection may be waiting to reconnect at the same moment, each listening for the stop
-  setMaxListeners(settings.smtp.connections + 10, stop);
+  setMaxListeners((settings.relays?.reduce((n, r) => n + r.connections, 0) ?? settings.smtp.connections) + 10, stop);
   const problems: Problem[] = [];
   try {
     // discover: the record first, so that posts it knows unchanged need not be read again

@@ -3,6 +3,7 @@ import { postStatus } from '../plan/plan';
 import { emptyCounts, type DeliveryState } from '../record/sqlite';
 import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { ExitCode, reportProblems } from '../output';
+import { describeRelay, relayStatus } from './status-relays';
 
 interface StatusRow {
   readonly id: string;
@@ -42,8 +43,9 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       const status = `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'}${source ? '' : ' (file gone)'}`;
       rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts });
     }
+    const relays = settings.relays ? relayStatus(settings, record, app.now()) : undefined;
     if (opts.json) {
-      io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows }, null, 2));
+      io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows, ...(relays ? { relays } : {}) }, null, 2));
       return ExitCode.OK;
     }
     io.out(`${inputs.subscribers.length} subscribers; ${view.initialized ? 'record in ' + settings.stateDir : 'no record yet (first run pending)'}`);
@@ -54,6 +56,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
         : '';
       io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${r.source ? ` (from ${r.source})` : ''}${numbers ? `\n${numbers}` : ''}`);
     }
+    for (const r of relays ?? []) io.out(describeRelay(r));
     return ExitCode.OK;
   } finally {
     record?.close();

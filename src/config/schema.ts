@@ -3,6 +3,7 @@ import { requireDeferring } from '../fast/deferred-require';
 import { feedsSchema } from './feed-settings';
 import { feedbackIdSchema } from './feedback-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
+import { relaysSchema } from './relay-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -55,6 +56,7 @@ const configSchema = z.strictObject({
     })
     .default({}),
   smtp: smtpSchema.default(smtpSchema.parse({})),
+  relays: relaysSchema,
   deferral: z
     .strictObject({
       giveUpAfterHours: z.number().min(0).default(72).describe('a recipient deferred (4xx) for longer than this is failed'),

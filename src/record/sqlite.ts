@@ -8,14 +8,14 @@ import { FeedRecord } from './feed-record';
 import { type FileStamp, FileStamps } from './file-stamps';
 import { Posts, type QueueEntry } from './posts';
 import { Reports } from './reports';
-import type { DeliveryRow, DeliveryState, PostRow, StateCounts } from './rows';
+import type { DeliveryRow, DeliveryState, LoggedRow, PostRow, StateCounts } from './rows';
 import { openDatabase, readMeta } from './schema';
 import { type SecretUse, SecretUses } from './secrets';
 
 export type { Claim, Settle } from './deliveries';
 export type { FileStamp } from './file-stamps';
 export type { QueueEntry } from './posts';
-export { DELIVERY_STATES, type DeliveryRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
+export { DELIVERY_STATES, type DeliveryRow, type LoggedRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
 
 export const RECORD_FILE = 'herald.db';
 
@@ -142,6 +142,16 @@ export class SendRecord {
     return this.reports.sentSince(since);
   }
 
+  /** Messages each relay accepted since a moment, by relay name: what a relay's daily quota counts. */
+  sentSinceByRelay(since: Date): Map<string, number> {
+    return this.reports.sentSinceByRelay(since);
+  }
+
+  /** Counts of every state, per relay that gave an outcome (for status). */
+  relayCounts(): Map<string, StateCounts> {
+    return this.reports.relayCounts();
+  }
+
   /** Every permanently failed recipient with the server's reply, newest first. */
   failures(): { email: string; reply: string; updatedAt: string }[] {
     return this.reports.failures();
@@ -157,7 +167,7 @@ export class SendRecord {
     return this.reports.openCounts();
   }
 
-  log(filter: { postId?: string; state?: DeliveryState; limit: number }): DeliveryRow[] {
+  log(filter: { postId?: string; state?: DeliveryState; limit: number }): LoggedRow[] {
     return this.reports.log(filter);
   }
 
