@@ -29,7 +29,7 @@ export function runLog(app: App, opts: LogOptions): number {
       return ExitCode.OK;
     }
     for (const r of rows) {
-      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}`);
+      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}${r.feedback ? `  [${r.feedback}]` : ''}`);
     }
     if (!rows.length) io.out('no deliveries match.');
     return ExitCode.OK;

@@ -37,6 +37,8 @@ export interface DeliveryRow {
   readonly sentAt: string | null;
   readonly nextAttemptAt: string | null;
   readonly seq: number;
+  /** What a later bounce or complaint said about this delivery (`herald log` only). */
+  readonly feedback?: string | null;
 }
 
 /** The columns of `deliveries` as a DeliveryRow names them. */

@@ -6,6 +6,7 @@ import { makeDir } from '../make-dir';
 import { type Claim, Deliveries, type Settle } from './deliveries';
 import { type FileStamp, FileStamps } from './file-stamps';
 import { Posts, type QueueEntry } from './posts';
+import { BounceEvents } from './bounces';
 import { Reports } from './reports';
 import type { DeliveryRow, DeliveryState, PostRow, StateCounts } from './rows';
 import { openDatabase, readMeta } from './schema';
@@ -13,6 +14,7 @@ import { type SecretUse, SecretUses } from './secrets';
 
 export type { Claim, Settle } from './deliveries';
 export type { FileStamp } from './file-stamps';
+export type { BounceEvent, DeliveryMatch, EventKind, PostFeedback } from './bounces';
 export type { QueueEntry } from './posts';
 export { DELIVERY_STATES, type DeliveryRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
 
@@ -30,6 +32,8 @@ export class SendRecord {
   private readonly reports: Reports;
   private readonly stamps: FileStamps;
   private readonly secrets: SecretUses;
+  /** Bounces and complaints reported after a send (bounces.ts). */
+  readonly feedback: BounceEvents;
 
   private constructor(
     private readonly db: Database.Database,
@@ -41,6 +45,7 @@ export class SendRecord {
     this.reports = new Reports(db);
     this.stamps = new FileStamps(db);
     this.secrets = new SecretUses(db);
+    this.feedback = new BounceEvents(db, readonly);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Subscriber } from '../subscribers/read';
 import { ErrorCode, HeraldError } from '../errors';
 import { asciiDomain } from '../subscribers/address';
 import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
+import { returnPathFor, TOKEN_SLOT } from '../bounces/verp';
 
 /** Sender, list identity and unsubscribe settings, resolved once per run from the settings. */
 export interface Sender {
@@ -19,6 +20,8 @@ export interface Sender {
   readonly unsubscribeUrl?: readonly [before: string, after: string];
   readonly unsubscribeMailto: string;
   readonly secret?: string;
+  /** The envelope sender's pattern (`bounces.returnPath`), with {token} for VERP; From's address when unset. */
+  readonly returnPath?: string;
 }
 
 /** The settings a Sender is resolved from (Settings satisfies it). */
@@ -33,6 +36,7 @@ export interface SenderSettings {
   readonly configPath: string;
   /** HERALD_FROM (its presence names it in messages) and HERALD_SECRET. */
   readonly env: { readonly from?: string; readonly secret?: string };
+  readonly bounces?: { readonly returnPath?: string };
 }
 
 export function resolveSender(settings: SenderSettings, opts: { requireSecret: boolean }): Sender {
@@ -50,6 +54,13 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
       hint: 'Set HERALD_SECRET to a long random string (e.g. `openssl rand -hex 32`) and keep it: it signs the unsubscribe links.',
     });
   }
+  const returnPath = settings.bounces?.returnPath;
+  if (returnPath?.includes(TOKEN_SLOT) && !secret && opts.requireSecret) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'bounces.returnPath holds {token} but HERALD_SECRET is not set', {
+      location: { file: settings.configPath },
+      hint: 'Set HERALD_SECRET: it signs each message\'s return path, so that only genuine bounces are acted on.',
+    });
+  }
   const site = new URL(settings.siteUrl);
   const domain = asciiDomain(from.address.slice(from.address.lastIndexOf('@') + 1));
   // a list-id label is a DNS label at most: a long name must not make a header line too long to fold
@@ -63,6 +74,7 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
     unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
     unsubscribeMailto: `${mailto.slice(0, mailto.lastIndexOf('@'))}@${asciiDomain(mailto.slice(mailto.lastIndexOf('@') + 1))}`,
     secret,
+    returnPath,
   };
 }
 
@@ -113,4 +125,9 @@ export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'k
     return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true };
   }
   return { visible: mailto, header: `<${mailto}>`, oneClick: false };
+}
+
+/** The envelope sender (MAIL FROM, the Return-Path) of one message: where its bounces go. */
+export function envelopeSender(sender: Sender, messageId: string): string {
+  return sender.returnPath ? returnPathFor(sender.returnPath, messageId, sender.secret) : sender.from.address;
 }
