@@ -56,8 +56,17 @@ export function emptyTally(): Tally {
 /** A delivery acted on needs to have been handed to a server: a claim that never left proves nothing. */
 const MADE = new Set(['sent', 'in_doubt', 'failed', 'deferred', 'sending']);
 
-/** Reads one message from a bounce mailbox and acts on it. Never throws for what the message holds. */
-export function processMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): void {
+/**
+ * Reads one message from a bounce mailbox and acts on it; false when it had to be skipped (too
+ * large, not a message). Never throws for what the message holds.
+ */
+export function processMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): boolean {
+  const skipped = tally.skipped.length;
+  readMessage(raw, source, ctx, tally);
+  return tally.skipped.length === skipped;
+}
+
+function readMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): void {
   tally.read++;
   if (raw.length > ctx.maxReportBytes) {
     tally.skipped.push({ source, reason: `larger than ${ctx.maxReportBytes} bytes (bounces.maxReportBytes); not read` });
@@ -82,7 +91,7 @@ export function processMessage(raw: Buffer, source: string, ctx: BounceContext, 
       else tally.other++;
       return;
   }
-  const hash = crypto.createHash('sha256').update(raw).digest('hex');
+  const hash = reportIdentity(raw, report.reportId);
   const byToken = tokenDeliveries(report.tokens, ctx);
   const byId = report.messageIds.flatMap((id) => {
     const found = ctx.store.byMessageId(id);
@@ -191,6 +200,15 @@ function recipientFor(delivery: DeliveryMatch, recipients: readonly BouncedRecip
   const named = recipients.find((r) => r.address === email || r.originalAddress === email);
   if (named) return named;
   return viaToken && recipients.length === 1 ? recipients[0] : undefined;
+}
+
+/**
+ * What makes two copies of a report the same report, whichever mailbox or file they were read
+ * from: its own Message-ID, else its text without line-ending and trailing-space differences.
+ */
+function reportIdentity(raw: Buffer, reportId: string | undefined): string {
+  const basis = reportId ? `id\n${reportId.toLowerCase()}` : `text\n${raw.toString('latin1').replace(/[ \t]*\r?\n/g, '\n').replace(/^From [^\n]*\n/, '').trimEnd()}`;
+  return crypto.createHash('sha256').update(basis, 'latin1').digest('hex');
 }
 
 function unique(deliveries: readonly DeliveryMatch[]): DeliveryMatch[] {

@@ -23,6 +23,8 @@ interface Found {
   readonly tokens: readonly string[];
   /** The report's own Date, when it has a valid one. */
   readonly date?: Date;
+  /** The report's own Message-ID: the same report read twice has the same one. */
+  readonly reportId?: string;
 }
 
 export type ParsedReport =
@@ -39,6 +41,7 @@ export function parseReport(raw: Buffer, returnPath: string | undefined): Parsed
     messageIds: unique([...extraIds, ...quotedMessageIds(message)]),
     tokens: returnPath ? tokensInText(text, returnPath) : [],
     date: dateOf(header(message, 'date')),
+    reportId: /<[^>\s]+>/.exec(header(message, 'message-id') ?? '')?.[0],
   });
   const all = leaves(message);
   const feedback = all.find((p) => p.type === 'message/feedback-report');
