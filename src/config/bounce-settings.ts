@@ -23,6 +23,14 @@ export const bounceSchema = z
       .default({ count: 3, days: 30 }),
     keepReports: z.int().min(0).default(1000).describe('raw reports kept in STATE/bounces/reports (the oldest are deleted first)'),
     maxReportBytes: z.int().min(1024).default(5_000_000).describe('a larger message is skipped, not parsed'),
+    schedule: z
+      .strictObject({
+        cron: z.string().min(1).describe('when `herald schedule` runs `herald bounces` (in schedule.timezone)'),
+        maildir: z.string().min(1).optional().describe('read this Maildir (relative to the newsletter folder)'),
+        mbox: z.string().min(1).optional().describe('read this mbox file; with neither, the IMAP mailbox at HERALD_BOUNCE_IMAP_URL'),
+      })
+      .refine((s) => !(s.maildir && s.mbox), 'give maildir or mbox, not both')
+      .optional(),
   })
   .default({ softBounces: { count: 3, days: 30 }, keepReports: 1000, maxReportBytes: 5_000_000 });
 

@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from '../support/cli';
+import { runCli, spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { returnPathFor } from '../../src/bounces/verp';
 import { sample, type SampleValues } from '../bounces/samples';
-import { FAST_SMTP, SECRET, fileHash, herald, heraldEnv, recordRows } from './helpers';
+import { FAST_SMTP, SECRET, fileHash, herald, heraldEnv, output, recordRows, until } from './helpers';
 
 const READERS = ['ann', 'bo', 'cy', 'di', 'ed', 'fay', 'gus', 'hal'].map((n) => `${n}@example.org`);
 const PATTERN = 'bounces+{token}@example.com';
@@ -121,6 +121,15 @@ describe('herald bounces', () => {
     // the raw reports that changed something are kept
     expect(fs.readdirSync(path.join(nl.root, '.herald/bounces/reports')).length).toBe(7);
 
+    // herald status: per post, bounced (hard/soft), complained, and a complaint rate far above 0.3%
+    const status = await herald(nl, ['status', '--json']);
+    expect(status.code).toBe(1);
+    const post = JSON.parse(status.stdout).posts.find((p: { id: string }) => p.id === 'first');
+    expect(post.feedback).toEqual({ bounced: { hard: 4, soft: 1 }, complained: 1, senderRefused: 1, complaintRate: 0.125, level: 'error' });
+    const text = await herald(nl, ['status']);
+    expect(text.stdout).toContain('bounced 5 (hard 4, soft 1), complained 1 (12.50% of sent), sender refused by 1');
+    expect(text.stderr).toContain('error: first: complaint rate 12.50% is above 0.3%');
+
     // the same mailbox again changes nothing
     const listHash = fileHash(path.join(nl.root, 'subscribers/suppressed.csv'));
     const again = await herald(nl, ['bounces', '--maildir', box]);
@@ -180,6 +189,26 @@ describe('herald bounces', () => {
 
     const next = await sendPost('second');
     expect([...next.keys()].sort()).toEqual(READERS.filter((r) => !['di@example.org', 'bo@example.org'].includes(r)).sort());
+  }, 120_000);
+
+  test('herald schedule runs bounces on its own cron expression, and stops cleanly', async () => {
+    server = await startSmtpServer();
+    mail = fs.mkdtempSync(path.join(os.tmpdir(), 'herald-bounces-'));
+    nl = newsletter({ schedule: { cron: '0 0 1 1 *' }, bounces: { returnPath: PATTERN, schedule: { cron: '* * * * * *', maildir: path.join(mail, 'Scheduled') } } });
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    const sent = await sendPost('first');
+    const dir = path.join(mail, 'Scheduled');
+    for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'new', '1'), sample('gmail', sent.get('ed@example.org')!));
+    const child = spawnCli(['schedule', '--root', nl.root], { env: heraldEnv(server) });
+    const io = output(child);
+    await until(() => /event=bounces-tick code=0 summary="read 1 message: 1 hard bounce/.test(io.stderr()), 'a bounces tick');
+    await until(() => (io.stderr().match(/event=bounces-tick /g) ?? []).length >= 2, 'a second bounces tick');
+    child.kill('SIGTERM');
+    expect(await io.exit).toBe(0);
+    expect(io.stderr()).toContain('event=bounces-schedule-start');
+    expect(io.stderr()).toMatch(/event=bounces-tick code=0 summary="read 1 message: 0 hard bounces.*1 report already processed/);
+    expect([...suppressed().keys()]).toEqual(['ed@example.org']);
   }, 120_000);
 
   test('without VERP the envelope sender is From, and reports are matched by the recorded Message-ID', async () => {
