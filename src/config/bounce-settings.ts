@@ -31,7 +31,17 @@ export const bounceSchema = z
       })
       .refine((s) => !(s.maildir && s.mbox), 'give maildir or mbox, not both')
       .optional(),
+    webhooks: z
+      .strictObject({
+        path: z.string().regex(/^\/[^?#\s]*$/, 'must be a path such as "/webhooks"').default('/webhooks').describe('where `herald serve` answers provider webhooks: PATH/ses, PATH/postmark, PATH/mailgun, PATH/sendgrid'),
+        ses: z
+          .strictObject({
+            topicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:/, 'must be an SNS topic ARN')).min(1).describe('the only SNS topics whose messages are believed'),
+          })
+          .optional(),
+      })
+      .default({ path: '/webhooks' }),
   })
-  .default({ softBounces: { count: 3, days: 30 }, keepReports: 1000, maxReportBytes: 5_000_000 });
+  .default({ softBounces: { count: 3, days: 30 }, keepReports: 1000, maxReportBytes: 5_000_000, webhooks: { path: '/webhooks' } });
 
 export type BounceSettings = Zod.output<typeof bounceSchema>;

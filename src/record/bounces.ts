@@ -80,6 +80,15 @@ export class BounceEvents {
     return this.db.prepare(`SELECT ${MATCH_COLUMNS} FROM deliveries WHERE message_id = ?`).get(messageId) as DeliveryMatch | undefined;
   }
 
+  /** The delivery an address was last sent, for a provider's authenticated event that names only the address. */
+  latestTo(key: string): DeliveryMatch | undefined {
+    return this.db
+      .prepare(`SELECT d.id, d.post_id AS postId, d.email_key AS key, d.email, d.state, d.message_id AS messageId
+        FROM posts p JOIN deliveries d ON d.post_id = p.id AND d.email_key = ?
+        WHERE d.state IN ('sent', 'in_doubt', 'failed') ORDER BY coalesce(d.sent_at, d.updated_at) DESC LIMIT 1`)
+      .get(key) as DeliveryMatch | undefined;
+  }
+
   /** Records the event and notes it on the delivery row; false when this event was recorded before. */
   record(event: BounceEvent, now: Date): boolean {
     return this.db.transaction(() => {
