@@ -10,6 +10,7 @@ export interface BounceStore {
   byDigest(digest: string): DeliveryMatch[];
   byMessageId(messageId: string): DeliveryMatch | undefined;
   record(event: BounceEvent, now: Date): boolean;
+  has(eventKey: string): boolean;
   softBounces(key: string, since: Date): number;
 }
 
@@ -147,17 +148,16 @@ interface EventInput {
  */
 export function actOn(event: EventInput, ctx: BounceContext & { source: string; reportFile?: string }, tally: Tally): void {
   const { delivery, kind } = event;
-  const at = event.reportedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const detail = oneLine(event.detail);
-  const feedback = kind === 'complaint' ? `complained ${at}` : kind === 'sender' ? `sender refused ${event.status} ${at}` : `${kind} bounce ${event.status} ${at}`;
-  const recorded = ctx.store.record(
-    { eventKey: event.eventKey, delivery, kind, status: event.status, detail, source: ctx.source, reportedAt: event.reportedAt.toISOString(), reportFile: ctx.reportFile, feedback },
-    ctx.now,
-  );
-  if (!recorded) {
+  if (ctx.store.has(event.eventKey)) {
     tally.duplicates++;
     return;
   }
+  const at = event.reportedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const detail = oneLine(event.detail);
+  const feedback = kind === 'complaint' ? `complained ${at}` : kind === 'sender' ? `sender refused ${event.status} ${at}` : `${kind} bounce ${event.status} ${at}`;
+  // the suppression is written before the event is recorded: a crash in between leaves the event
+  // unrecorded, so the next run acts on it again (adding an address twice changes nothing),
+  // where the other order could record it and lose the suppression
   const suppress = (reason: SuppressionReason, note: string): void => {
     if (ctx.suppress({ email: delivery.email, reason, at: event.reportedAt, note: `${note} (post ${delivery.postId}${ctx.reportFile ? `, report ${ctx.reportFile}` : ''})` })) tally.suppressed++;
   };
@@ -165,22 +165,26 @@ export function actOn(event: EventInput, ctx: BounceContext & { source: string; 
     case 'hard':
       tally.hard++;
       suppress('bounced', `hard bounce ${event.status}: ${detail}`);
-      return;
+      break;
     case 'complaint':
       tally.complaints++;
       suppress('complained', `complaint: ${detail}`);
-      return;
+      break;
     case 'soft': {
       tally.soft++;
       const since = new Date(ctx.now.getTime() - ctx.softBounces.days * 86_400_000);
-      const count = ctx.store.softBounces(delivery.key, since);
+      const count = ctx.store.softBounces(delivery.key, since) + (event.reportedAt >= since ? 1 : 0);
       if (count >= ctx.softBounces.count) suppress('bounced', `${count} soft bounces within ${ctx.softBounces.days} days, the last ${event.status}: ${detail}`);
-      return;
+      break;
     }
     case 'sender':
       tally.senderProblems.push({ email: delivery.email, status: event.status, detail, source: ctx.source });
-      return;
+      break;
   }
+  ctx.store.record(
+    { eventKey: event.eventKey, delivery, kind, status: event.status, detail, source: ctx.source, reportedAt: event.reportedAt.toISOString(), reportFile: ctx.reportFile, feedback },
+    ctx.now,
+  );
 }
 
 function tokenDeliveries(tokens: readonly string[], ctx: BounceContext): DeliveryMatch[] {

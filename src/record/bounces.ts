@@ -89,6 +89,10 @@ export class BounceEvents {
       .get(key) as DeliveryMatch | undefined;
   }
 
+  has(eventKey: string): boolean {
+    return Boolean(this.db.prepare('SELECT 1 FROM bounce_events WHERE event_key = ?').get(eventKey));
+  }
+
   /** Records the event and notes it on the delivery row; false when this event was recorded before. */
   record(event: BounceEvent, now: Date): boolean {
     return this.db.transaction(() => {

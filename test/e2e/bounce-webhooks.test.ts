@@ -43,9 +43,9 @@ async function certServer(): Promise<CertServer> {
 }
 
 function snsSigned(fields: Record<string, string>, key: crypto.KeyObject, certUrl: string): Record<string, string> {
-  const m = { ...fields, SignatureVersion: '2', SigningCertURL: certUrl };
+  const m: Record<string, string> = { ...fields, SignatureVersion: '2', SigningCertURL: certUrl };
   const keys = m.Type === 'Notification' ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'].filter((k) => k in m) : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
-  const text = keys.map((k) => `${k}\n${(m as Record<string, string>)[k]}\n`).join('');
+  const text = keys.map((k) => `${k}\n${m[k]}\n`).join('');
   return { ...m, Signature: crypto.sign('sha256', Buffer.from(text), key).toString('base64') };
 }
 
