@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { App } from '../app';
-import { ErrorCode, HeraldError } from '../errors';
+import { ErrorCode, HeraldError, formatProblem, problemFromError } from '../errors';
 import { ExitCode, type Output, plural, runAction } from '../output';
 import type { Tally } from '../bounces/apply';
 import type { SourceMessage } from '../bounces/sources';
@@ -27,10 +27,11 @@ const bounces = {
 
 /**
  * Reads bounce and complaint reports from one mailbox and acts on those that match a delivery
- * herald made. Exit 0 when every message was read (whatever it said), 1 when one had to be skipped.
+ * herald made. Exit 0 when every message was read (whatever it said), 1 when one had to be skipped,
+ * and, with --stdin, 75 when herald itself could not process the message (the mail server retries).
  */
 export async function runBounces(app: App, opts: BouncesOptions): Promise<number> {
-  const { settings, io } = app;
+  const { io } = app;
   const chosen = [opts.maildir !== undefined, opts.mbox !== undefined, Boolean(opts.stdin), Boolean(opts.imap)].filter(Boolean).length;
   if (chosen !== 1) {
     throw new HeraldError(ErrorCode.EUSAGE, 'give exactly one of --maildir DIR, --mbox FILE, --stdin or --imap', {
@@ -43,8 +44,24 @@ export async function runBounces(app: App, opts: BouncesOptions): Promise<number
       hint: 'For example HERALD_BOUNCE_IMAP_URL=imaps://bounces%40example.com:PASSWORD@imap.example.com/INBOX',
     });
   }
-  const record = app.openRecord();
   const tally = bounces.apply().emptyTally();
+  try {
+    await readAll(app, opts, imapUrl, tally);
+  } catch (err) {
+    if (!opts.stdin) throw err;
+    // a message piped in by the mail server is not lost to a passing fault (a busy or broken
+    // record, a full disk): 75 (EX_TEMPFAIL) makes Postfix keep it and try again later
+    io.err(formatProblem(problemFromError(err), io));
+    io.err('the message was not processed; exit 75 asks the mail server to deliver it again later');
+    return ExitCode.TEMPFAIL;
+  }
+  report(io, tally, opts.json);
+  return tally.skipped.length ? ExitCode.FAILED : ExitCode.OK;
+}
+
+async function readAll(app: App, opts: BouncesOptions, imapUrl: string | undefined, tally: Tally): Promise<void> {
+  const { settings, io } = app;
+  const record = app.openRecord();
   try {
     const ctx = bounces.context().bounceContext(settings, record, app.now());
     const read = (m: SourceMessage): boolean => bounces.apply().processMessage(m.raw, m.source, ctx, tally);
@@ -58,8 +75,6 @@ export async function runBounces(app: App, opts: BouncesOptions): Promise<number
   } finally {
     record.close();
   }
-  report(io, tally, opts.json);
-  return tally.skipped.length ? ExitCode.FAILED : ExitCode.OK;
 }
 
 function report(io: Output, t: Tally, json: boolean): void {

@@ -187,6 +187,16 @@ describe('herald bounces', () => {
     expect(undo.stdout).toMatch(/hard\s+5\.1\.1\s+post first/);
     expect(suppressed().has('ann@example.org')).toBe(false);
 
+    // a fault of herald's own while a piped message is read: 75, so the mail server keeps it and retries
+    const db = path.join(nl.root, '.herald/herald.db');
+    const saved = fs.readFileSync(db);
+    fs.writeFileSync(db, 'this is not a database');
+    const fault = await stdin(sample('gmail', sent.get('ed@example.org')!));
+    expect(fault.code).toBe(75);
+    expect(fault.stderr).toContain('exit 75 asks the mail server to deliver it again later');
+    fs.writeFileSync(db, saved);
+    expect(suppressed().has('ed@example.org')).toBe(false);
+
     const next = await sendPost('second');
     expect([...next.keys()].sort()).toEqual(READERS.filter((r) => !['di@example.org', 'bo@example.org'].includes(r)).sort());
   }, 120_000);
