@@ -1,3 +1,4 @@
+import { validateConfig } from '../../src/config/schema';
 import { messageIdDigest, returnPathFor, tokenInAddress, tokensInText, verifyVerpToken, verpToken } from '../../src/bounces/verp';
 
 const MESSAGE_ID = '<0123456789abcdef0123456789abcdef01234567@example.com>';
@@ -36,5 +37,28 @@ describe('VERP return path', () => {
     const text = `Delivered-To: ${a}\r\nX-Other: bounces+zz@example.com\r\n\r\nReturn-Path: <${a.toUpperCase()}>`;
     expect(tokensInText(text, PATTERN)).toEqual([tokenInAddress(a, PATTERN)]);
     expect(tokensInText(text, 'bounces@example.com')).toEqual([]);
+  });
+});
+
+describe('the bounces settings', () => {
+  const check = (bounces: unknown) => validateConfig({ siteUrl: 'https://example.com/', bounces });
+
+  test('defaults: no return path, 3 soft bounces in 30 days, 1000 reports kept, webhooks under /webhooks', () => {
+    const result = check(undefined);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    expect(result.config.bounces).toEqual({ softBounces: { count: 3, days: 30 }, keepReports: 1000, maxReportBytes: 5_000_000, webhooks: { path: '/webhooks' } });
+  });
+
+  test.each([
+    [{ returnPath: 'not an address' }, 'bounces.returnPath', 'must be an address'],
+    [{ returnPath: 'b+{token}{token}@example.com' }, 'bounces.returnPath', 'may hold {token} once'],
+    [{ softBounces: { count: 0 } }, 'bounces.softBounces.count', ''],
+    [{ webhooks: { ses: { topicArns: ['my-topic'] } } }, 'bounces.webhooks.ses.topicArns.0', 'must be an SNS topic ARN'],
+    [{ schedule: { cron: '* * * * *', maildir: 'a', mbox: 'b' } }, 'bounces.schedule', 'not both'],
+  ])('%j is refused, naming %s', (bounces, where, message) => {
+    const result = check(bounces);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([expect.objectContaining({ path: where, message: expect.stringContaining(message) })]);
   });
 });
