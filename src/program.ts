@@ -7,6 +7,7 @@ import { stopOnSignals } from './signals';
 import { registerPreviewCommand } from './commands/preview-command';
 import { registerServeCommand } from './commands/serve';
 import { registerSubscribersCommand } from './commands/subscribers';
+import { registerBouncesCommand } from './commands/bounces';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
 const STOP_GRACE_MS = 30_000;
@@ -132,6 +133,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);
   registerPreviewCommand(program, io, settingsFor, setExit);
+  registerBouncesCommand(program, io, (command, stop) => appFor(command, io, stop ? signalStop(io) : undefined), setExit);
   return program;
 }
 

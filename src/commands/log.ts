@@ -33,7 +33,8 @@ export function runLog(app: App, opts: LogOptions): number {
     for (const r of rows) {
       const from = 'source' in r ? `  (from ${r.source})` : '';
       const relay = r.relay ? `  (relay ${r.relay})` : '';
-      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}${relay}${from}`);
+      const feedback = r.feedback ? `  [${r.feedback}]` : '';
+      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}${feedback}${relay}${from}`);
     }
     if (!rows.length) io.out('no deliveries match.');
     return ExitCode.OK;

@@ -7,6 +7,7 @@ import { ExitCode, type Output } from '../output';
 import { logLine } from '../pipeline/progress';
 import type { SendResult } from '../pipeline/send-report';
 import { runSend } from './send';
+import { scheduleBounces } from './schedule-bounces';
 
 export interface ScheduleOptions {
   /** Settings are read again at every tick, so edits to herald.config.json apply without a restart. */
@@ -51,6 +52,7 @@ export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<nu
   });
   io.err(logLine({ level: 'info', event: 'schedule-start', cron, timezone, next: task.getNextRun()?.toISOString() }));
   await task.start();
+  const bounces = first.bounces.schedule ? scheduleBounces(opts, io, first, nodeCron) : undefined;
   if (opts.runNow) void tick();
   await new Promise<void>((resolve) => {
     if (opts.stop.aborted) resolve();
@@ -58,6 +60,7 @@ export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<nu
   });
   await task.stop();
   await task.destroy();
+  await bounces?.stop();
   if (running) await running;
   io.err(logLine({ level: 'info', event: 'schedule-stop' }));
   return ExitCode.OK;

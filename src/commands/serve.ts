@@ -44,7 +44,9 @@ export async function startServing(app: App, opts: { host: string; port: number 
     : undefined;
   const log = { info: (line: string) => io.out(line), error: (line: string) => io.err(line) };
   try {
-    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail });
+    const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
+    const webhooks = { postmark: env('HERALD_POSTMARK_WEBHOOK_SECRET'), mailgun: env('HERALD_MAILGUN_SIGNING_KEY'), sendgrid: env('HERALD_SENDGRID_VERIFICATION_KEY'), snsTestUrlPrefix: env('HERALD_SNS_TEST_URL_PREFIX') };
+    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail, webhooks });
     return { ...server, close: () => server.close().then(() => mail?.close()) };
   } catch (err) {
     await mail?.close();

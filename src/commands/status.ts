@@ -4,6 +4,7 @@ import { emptyCounts, type DeliveryState } from '../record/sqlite';
 import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { ExitCode, reportProblems } from '../output';
 import { describeRelay, relayStatus } from './status-relays';
+import { type FeedbackSummary, feedbackLine, feedbackSummary } from './status-feedback';
 
 interface StatusRow {
   readonly id: string;
@@ -13,6 +14,8 @@ interface StatusRow {
   /** The feed a feed item came from. */
   readonly source?: string;
   readonly counts: Readonly<Record<DeliveryState, number>>;
+  /** Bounces and complaints reported after the send, and the complaint rate. */
+  readonly feedback: FeedbackSummary;
 }
 
 /** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
@@ -24,7 +27,8 @@ export function runStatus(app: App, opts: { json: boolean }): number {
   try {
     const view = recordView(record);
     const allCounts = record?.counts() ?? new Map<string, Readonly<Record<DeliveryState, number>>>();
-    const now = new Date();
+    const allFeedback = record?.feedback.perPost() ?? new Map();
+    const now = app.now();
     const rows: StatusRow[] = [];
     const onDisk = new Set<string>();
     const sources = record?.feeds().sources() ?? new Map<string, string>();
@@ -34,19 +38,21 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       let status: string = postStatus(post, view, now);
       if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
       if (status === 'queued') status = deliveryStatus(counts);
-      rows.push({ id: post.id, title: post.title, file: post.file, status, counts });
+      rows.push({ id: post.id, title: post.title, file: post.file, status, counts, feedback: feedbackSummary(allFeedback.get(post.id), counts.sent) });
     }
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
       const counts = allCounts.get(known.id) ?? emptyCounts();
       const source = sources.get(known.id);
       const status = `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'}${source ? '' : ' (file gone)'}`;
-      rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts });
+      rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts, feedback: feedbackSummary(allFeedback.get(known.id), counts.sent) });
     }
     const relays = settings.relays ? relayStatus(settings, record, app.now()) : undefined;
+    // Gmail and Yahoo throttle a sender whose complaint rate passes 0.3%
+    const alarming = rows.some((r) => r.feedback.level === 'error');
     if (opts.json) {
       io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows, ...(relays ? { relays } : {}) }, null, 2));
-      return ExitCode.OK;
+      return alarming ? ExitCode.FAILED : ExitCode.OK;
     }
     io.out(`${inputs.subscribers.length} subscribers; ${view.initialized ? 'record in ' + settings.stateDir : 'no record yet (first run pending)'}`);
     for (const r of rows) {
@@ -55,13 +61,20 @@ export function runStatus(app: App, opts: { json: boolean }): number {
         ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
         : '';
       io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${r.source ? ` (from ${r.source})` : ''}${numbers ? `\n${numbers}` : ''}`);
+      const feedback = feedbackLine(r.feedback);
+      if (feedback) io.out(`  ${feedback}`);
+      if (r.feedback.level !== 'ok') {
+        io.err(`${r.feedback.level}: ${r.id}: complaint rate ${percent(r.feedback.complaintRate)} is above ${r.feedback.level === 'error' ? '0.3% (mailbox providers throttle or block above it)' : '0.1% (keep it below; providers act at 0.3%)'}; check how readers subscribed and that unsubscribing is easy`);
+      }
     }
     for (const r of relays ?? []) io.out(describeRelay(r));
-    return ExitCode.OK;
+    return alarming ? ExitCode.FAILED : ExitCode.OK;
   } finally {
     record?.close();
   }
 }
+
+const percent = (rate: number): string => `${(rate * 100).toFixed(2)}%`;
 
 function deliveryStatus(c: Readonly<Record<DeliveryState, number>>): string {
   if (c.pending + c.sending + c.deferred > 0) return 'sending';

@@ -110,6 +110,12 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
     );
 
   subscribers
+    .command('unsuppress')
+    .description('take an address off the suppression list (a wrong bounce or complaint), saying why it was there')
+    .argument('<email>', 'the address')
+    .action(run((command) => unsuppress(io, settingsFor(command), command.args[0]!)));
+
+  subscribers
     .command('import')
     .description('import an export from Mailchimp, Substack, Buttondown, ConvertKit (or any CSV with an email column)')
     .argument('<file>', 'the CSV export')
@@ -177,4 +183,33 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
         return ExitCode.OK;
       }),
     );
+}
+
+/** Undoes a suppression, after saying what caused it: the list's row and the reports behind it. */
+function unsuppress(io: Output, settings: Settings, email: string): number {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { addressKey } = require('../subscribers/address') as typeof import('../subscribers/address');
+  const { SendRecord } = require('../record/sqlite') as typeof import('../record/sqlite');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const entry = suppression().readSuppressions(settings.subscribersDir).get(addressKey(email));
+  if (!entry) {
+    throw new HeraldError(ErrorCode.ESUBSCRIBER, `${email} is not on the suppression list`, {
+      location: { file: 'subscribers/suppressed.csv' },
+      hint: 'If they still receive nothing, look for a status column in the subscriber files (herald subscribers list --show-addresses).',
+    });
+  }
+  io.out(`${entry.email} was suppressed as ${entry.reason}${entry.at ? ` on ${entry.at}` : ''}${entry.note ? `: ${entry.note}` : ''}`);
+  const record = SendRecord.open(settings.stateDir, { readonly: false });
+  try {
+    for (const e of record?.feedback.eventsFor(addressKey(email), 5) ?? []) {
+      io.out(`  ${e.reportedAt}  ${e.kind}  ${e.status}  post ${e.postId}  ${e.detail}${e.reportFile ? `  (${path.join(settings.stateDir, 'bounces', 'reports', e.reportFile)})` : ''}`);
+    }
+    suppression().removeSuppression(settings.subscribersDir, email);
+    // earlier soft bounces no longer count towards the next suppression
+    record?.feedback.clear(addressKey(email), settings.env.now ?? new Date());
+  } finally {
+    record?.close();
+  }
+  io.out(`${entry.email} is no longer suppressed; the next send mails them if a subscriber file lists them`);
+  return ExitCode.OK;
 }

@@ -2,6 +2,7 @@ import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
 import { feedsSchema } from './feed-settings';
 import { feedbackIdSchema } from './feedback-settings';
+import { bounceSchema } from './bounce-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 import { relaysSchema } from './relay-settings';
 
@@ -89,6 +90,7 @@ const configSchema = z.strictObject({
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
   feeds: feedsSchema,
+  bounces: bounceSchema,
 });
 
 export type RawConfig = Zod.input<typeof configSchema>;

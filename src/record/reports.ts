@@ -79,7 +79,9 @@ export class Reports {
       where.push('state = ?');
       args.push(filter.state);
     }
-    const sql = `SELECT ${ROW_COLUMNS}, ${this.notesRelays ? 'relay' : 'NULL AS relay'} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    // a record written by an older herald and not opened for writing since has no feedback column
+    const feedback = (this.db.prepare('PRAGMA table_info(deliveries)').all() as { name: string }[]).some((c) => c.name === 'feedback');
+    const sql = `SELECT ${ROW_COLUMNS}, ${this.notesRelays ? 'relay' : 'NULL AS relay'}${feedback ? ', feedback' : ''} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
     return this.db.prepare(sql).all(...args, filter.limit) as LoggedRow[];
   }

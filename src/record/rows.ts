@@ -37,6 +37,8 @@ export interface DeliveryRow {
   readonly sentAt: string | null;
   readonly nextAttemptAt: string | null;
   readonly seq: number;
+  /** What a later bounce or complaint said about this delivery (`herald log` only). */
+  readonly feedback?: string | null;
 }
 
 /** A row as `herald log` shows it: with the relay that gave its last outcome, when the run sent through several. */

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   next_attempt_at TEXT,
   seq INTEGER NOT NULL,
   relay TEXT,
+  feedback TEXT,
   UNIQUE (post_id, email_key)
 );
 -- only the rows still in play: "who is due next" and "does any post have work left?" stay cheap
@@ -78,6 +79,7 @@ export function migrate(db: Database.Database): void {
   if (posts.size && !posts.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
   const deliveries = columnsOf('deliveries');
   if (deliveries.size && deliveries.has('id') && !deliveries.has('relay')) db.exec('ALTER TABLE deliveries ADD COLUMN relay TEXT');
+  if (deliveries.size && !deliveries.has('feedback')) db.exec('ALTER TABLE deliveries ADD COLUMN feedback TEXT');
   if (deliveries.size && !deliveries.has('id')) {
     // the first schema kept deliveries in address order, which scattered every commit's rows
     const columns = [...deliveries].join(', ');

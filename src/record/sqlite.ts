@@ -7,6 +7,7 @@ import { type Claim, Deliveries, type Settle } from './deliveries';
 import { FeedRecord } from './feed-record';
 import { type FileStamp, FileStamps } from './file-stamps';
 import { Posts, type QueueEntry } from './posts';
+import { BounceEvents } from './bounces';
 import { Reports } from './reports';
 import type { DeliveryRow, DeliveryState, LoggedRow, PostRow, StateCounts } from './rows';
 import { openDatabase, readMeta } from './schema';
@@ -14,6 +15,7 @@ import { type SecretUse, SecretUses } from './secrets';
 
 export type { Claim, Settle } from './deliveries';
 export type { FileStamp } from './file-stamps';
+export type { BounceEvent, DeliveryMatch, EventKind, PostFeedback } from './bounces';
 export type { QueueEntry } from './posts';
 export { DELIVERY_STATES, type DeliveryRow, type LoggedRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
 
@@ -32,6 +34,8 @@ export class SendRecord {
   private readonly stamps: FileStamps;
   private readonly secrets: SecretUses;
   private feedPart?: FeedRecord;
+  /** Bounces and complaints reported after a send (bounces.ts). */
+  readonly feedback: BounceEvents;
 
   private constructor(
     private readonly db: Database.Database,
@@ -43,6 +47,7 @@ export class SendRecord {
     this.reports = new Reports(db);
     this.stamps = new FileStamps(db);
     this.secrets = new SecretUses(db);
+    this.feedback = new BounceEvents(db, readonly);
   }
 
   /**

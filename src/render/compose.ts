@@ -5,7 +5,7 @@ import type * as Shared from 'nodemailer/lib/shared';
 import { feedbackIdValue } from '../config/feedback-settings';
 import { splitListId } from '../config/header-settings';
 import { needsSmtpUtf8 } from '../subscribers/address';
-import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
+import { type Sender, envelopeSender, messageIdFor, unsubscribeLinks } from './envelope';
 import { headerText } from './header-text';
 import type { Recipient, RenderedMessage } from './rendered-message';
 import type { RenderedPost } from './rendered';
@@ -129,7 +129,7 @@ export function personalise(template: MessageTemplate, recipient: Recipient, mes
     }
   }
   // the shared pieces go to the socket as they are: no per-recipient copy of the whole message
-  return { messageId, envelope: { from: template.sender.from.address, to: recipient.email }, raw: chunks, smtputf8: recipient.smtputf8 };
+  return { messageId, envelope: { from: envelopeSender(template.sender, messageId), to: recipient.email }, raw: chunks, smtputf8: recipient.smtputf8 };
 }
 
 /** A part's headers and body: static text quoted-printable encoded once, slots left for each recipient. */

@@ -5,6 +5,7 @@ import type { Subscriber } from '../subscribers/read';
 import { ErrorCode, HeraldError } from '../errors';
 import { asciiDomain } from '../subscribers/address';
 import { unsubscribeToken, unsubscribeUrl } from '../unsubscribe/token';
+import { returnPathFor, TOKEN_SLOT } from '../bounces/verp';
 
 /** Sender, list identity and unsubscribe settings, resolved once per run from the settings. */
 export interface Sender {
@@ -24,6 +25,8 @@ export interface Sender {
   readonly feedbackId?: FeedbackId;
   /** The token of links that must unsubscribe nobody (a test copy's), used when there is no secret. */
   readonly inertToken?: string;
+  /** The envelope sender's pattern (`bounces.returnPath`), with {token} for VERP; From's address when unset. */
+  readonly returnPath?: string;
 }
 
 /** The settings a Sender is resolved from (Settings satisfies it). */
@@ -39,6 +42,7 @@ export interface SenderSettings {
   readonly configPath: string;
   /** HERALD_FROM (its presence names it in messages) and HERALD_SECRET. */
   readonly env: { readonly from?: string; readonly secret?: string };
+  readonly bounces?: { readonly returnPath?: string };
 }
 
 export function resolveSender(settings: SenderSettings, opts: { requireSecret: boolean }): Sender {
@@ -54,6 +58,13 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
   if (settings.unsubscribe.url && !secret && opts.requireSecret) {
     throw new HeraldError(ErrorCode.ECONFIG, 'an unsubscribe URL is configured but HERALD_SECRET is not set', {
       hint: 'Set HERALD_SECRET to a long random string (e.g. `openssl rand -hex 32`) and keep it: it signs the unsubscribe links.',
+    });
+  }
+  const returnPath = settings.bounces?.returnPath;
+  if (returnPath?.includes(TOKEN_SLOT) && !secret && opts.requireSecret) {
+    throw new HeraldError(ErrorCode.ECONFIG, 'bounces.returnPath holds {token} but HERALD_SECRET is not set', {
+      location: { file: settings.configPath },
+      hint: 'Set HERALD_SECRET: it signs each message\'s return path, so that only genuine bounces are acted on.',
     });
   }
   const site = new URL(settings.siteUrl);
@@ -74,6 +85,7 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
     unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
     unsubscribeMailto: `${mailto.slice(0, mailto.lastIndexOf('@'))}@${asciiDomain(mailto.slice(mailto.lastIndexOf('@') + 1))}`,
     secret,
+    returnPath,
   };
 }
 
@@ -124,4 +136,9 @@ export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'k
     return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true };
   }
   return { visible: mailto, header: `<${mailto}>`, oneClick: false };
+}
+
+/** The envelope sender (MAIL FROM, the Return-Path) of one message: where its bounces go. */
+export function envelopeSender(sender: Sender, messageId: string): string {
+  return sender.returnPath ? returnPathFor(sender.returnPath, messageId, sender.secret) : sender.from.address;
 }

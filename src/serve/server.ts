@@ -13,6 +13,7 @@ import { logWhenDone } from './request-log';
 import { type Match, type Router, createRouter } from './router';
 import { type ServeRoutes, routeTable, serveRoutes } from './routes';
 import { SubscribeFlow } from './subscribe';
+import { type WebhookSecrets, webhookRoutes } from './handlers/webhooks';
 
 /**
  * `herald serve`: the endpoint behind the unsubscribe links, on node's own http.
@@ -34,6 +35,8 @@ export interface ServerOptions {
   /** How the confirmation emails leave; needed when serve.subscribeForm is on. The caller opens and closes it. */
   readonly mail?: MailPort;
   readonly now?: () => Date;
+  /** Provider webhook secrets, from the environment (handlers/webhooks.ts). */
+  readonly webhooks?: WebhookSecrets;
 }
 
 export interface RunningServer extends Listening {
@@ -52,7 +55,7 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
     log: opts.log,
   };
   const form = routes.subscribe ? openSubscribeForm(settings, ctx, routes.subscribe.confirmUrl, opts.mail) : undefined;
-  const router = createRouter(routeTable(routes, ctx, form?.ctx));
+  const router = createRouter([...routeTable(routes, ctx, form?.ctx), ...webhookRoutes(settings, opts.webhooks ?? {}, ctx)]);
   const life = httpLifecycle((req, res) => void handle(req, res, { router, ctx, stopping: () => life.stopping() }));
   let listening: Listening;
   try {

@@ -63,7 +63,7 @@ describe('the record', () => {
     const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deliveries' AND sql IS NOT NULL`).all() as { name: string }[]).map((r) => r.name);
     const ids = db.prepare('SELECT email_key AS key FROM deliveries ORDER BY id').all() as { key: string }[];
     db.close();
-    expect(indexes.sort()).toEqual(['deliveries_failed', 'deliveries_open']);
+    expect(indexes.sort()).toEqual(['deliveries_failed', 'deliveries_message_id', 'deliveries_open']);
     // rows now sit in list order
     expect(ids.map((r) => r.key)).toEqual(['zed@example.com', 'amy@example.com', 'kim@example.com', 'bob@example.com']);
   });
