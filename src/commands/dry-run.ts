@@ -9,6 +9,7 @@ import type { SendRecord } from '../record/sqlite';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
+import { describeTopicCounts, recipientsOf, settingsTopicRules } from '../pipeline/routing';
 import { describeFirstRun, type SendResult } from '../pipeline/send-report';
 
 export interface DryRunOptions {
@@ -39,19 +40,23 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   }
   const record = app.readRecord();
   try {
-    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings) });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });
     const transport = previewTransport(settings.previewDir, sender);
-    const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
+    const reports: { id: string; title: string; file: string; recipients: number; topics?: { topic?: string; label: string; count: number }[]; preview: string }[] = [];
+    const rules = settingsTopicRules(settings);
     for (const { post, rendered } of ready) {
-      const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
+      const fresh = plan.fresh.includes(post);
+      const due = fresh ? [...recipientsOf(post, inputs.subscribers, rules)] : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
       const files = await transport.send({ post, rendered }, due);
-      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });
+      const byTopic = fresh ? describeTopicCounts(post, inputs.subscribers, rules) : undefined;
+      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, ...(byTopic ? { topics: byTopic.counts } : {}), preview: files.dir });
       if (!opts.json) {
         io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
+        if (byTopic) io.out(`  by topic: ${byTopic.text}`);
         io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
         if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
       }

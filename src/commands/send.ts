@@ -8,6 +8,7 @@ import { readPosts, recordView } from '../pipeline/inputs';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
 import { renderPosts } from '../pipeline/render-posts';
+import { settingsTopicRules } from '../pipeline/routing';
 import { describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
 
 export type { SendResult, Totals } from '../pipeline/send-report';
@@ -50,7 +51,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     reportProblems(io, posts.problems);
     problems.push(...posts.problems);
     // plan
-    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings) });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());

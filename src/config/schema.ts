@@ -1,6 +1,7 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
+import { readerSettingsShape } from './reader-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -83,6 +84,7 @@ const configSchema = z.strictObject({
     .default({ host: '127.0.0.1', port: 8025, subscribeForm: false, trustProxy: false }),
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
+  ...readerSettingsShape,
 });
 
 export type RawConfig = Zod.input<typeof configSchema>;

@@ -14,6 +14,7 @@ import { collectGarbagePeriodically } from '../fast/heap';
 import { readSubscribersApart } from './inputs';
 import { runBudget, subscribedKeys, suppressGoneMailboxes } from './policy';
 import { createProgress } from './progress';
+import { recipientsOf, settingsTopicRules } from './routing';
 import type { ReadyPost } from './render-posts';
 import type { PostReport } from './send-report';
 import { noteSigningSecret } from './signing-secret';
@@ -52,9 +53,10 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
     const runId = crypto.randomUUID();
     // every new post's audience is recorded up front; from then on the list is only needed as keys,
     // and the subscriber objects can go before the long part of the run
+    const rules = settingsTopicRules(settings);
     for (const { post } of ready) {
       if (!opts.fresh.includes(post)) continue;
-      record.queuePost(post, audience.values(), now());
+      record.queuePost(post, recipientsOf(post, audience.values(), rules), now());
       const stamp = fileStamp(settings.postsDir, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }

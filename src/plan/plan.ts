@@ -1,5 +1,6 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
+import { audienceProblem, type TopicRules } from './audience';
 
 /**
  * What the record says, reduced to what planning needs. Declared here, where it is read: the
@@ -34,6 +35,8 @@ export interface PlanRequest {
   readonly includeExisting: boolean;
   readonly resendInDoubt: boolean;
   readonly now: Date;
+  /** The configured topics, when there are any: a new post whose `audience` names another is not sent. */
+  readonly topics?: TopicRules;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -72,11 +75,13 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
       if (hasWork(record.counts.get(post.id), request.resendInDoubt)) resume.push(post);
       continue;
     }
-    if (status === 'baseline') {
-      if (explicit) fresh.push(post);
+    if (status === 'baseline' && !explicit) continue;
+    if (firstRun && !explicit && !request.includeExisting) {
+      baseline.push(post);
       continue;
     }
-    if (firstRun && !explicit && !request.includeExisting) baseline.push(post);
+    const wrongAudience = audienceProblem(post, request.topics);
+    if (wrongAudience) problems.push(wrongAudience);
     else fresh.push(post);
   }
   return { firstRun, baseline, fresh, resume, held, problems };
