@@ -10,6 +10,8 @@ interface StatusRow {
   readonly file: string | null;
   readonly status: string;
   readonly counts: Readonly<Record<DeliveryState, number>>;
+  /** Pending recipients whose local `deliverAt` has not come yet. */
+  readonly waiting: number;
 }
 
 /** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
@@ -21,7 +23,8 @@ export function runStatus(app: App, opts: { json: boolean }): number {
   try {
     const view = recordView(record);
     const allCounts = record?.counts() ?? new Map<string, Readonly<Record<DeliveryState, number>>>();
-    const now = new Date();
+    const now = app.now();
+    const waiting = record?.waiting(now) ?? new Map<string, number>();
     const rows: StatusRow[] = [];
     const onDisk = new Set<string>();
     for (const post of inputs.posts) {
@@ -30,12 +33,12 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       let status: string = postStatus(post, view, now);
       if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
       if (status === 'queued') status = deliveryStatus(counts);
-      rows.push({ id: post.id, title: post.title, file: post.file, status, counts });
+      rows.push({ id: post.id, title: post.title, file: post.file, status, counts, waiting: waiting.get(post.id) ?? 0 });
     }
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
       const counts = allCounts.get(known.id) ?? emptyCounts();
-      rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts });
+      rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts, waiting: waiting.get(known.id) ?? 0 });
     }
     if (opts.json) {
       io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows }, null, 2));
@@ -45,7 +48,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     for (const r of rows) {
       const c = r.counts;
       const numbers = c.sent + c.failed + c.pending + c.deferred + c.in_doubt + c.sending + c.skipped
-        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
+        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}${r.waiting ? ` (${r.waiting} waiting for their hour)` : ''}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
         : '';
       io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${numbers ? `\n${numbers}` : ''}`);
     }

@@ -14,7 +14,7 @@ import { collectGarbagePeriodically } from '../fast/heap';
 import { readSubscribersApart } from './inputs';
 import { runBudget, subscribedKeys, suppressGoneMailboxes } from './policy';
 import { createProgress } from './progress';
-import { recipientsOf, settingsTopicRules } from './routing';
+import { recipientsOf, settingsTopicRules, withDeliveryTimes } from './routing';
 import type { ReadyPost } from './render-posts';
 import type { PostReport } from './send-report';
 import { noteSigningSecret } from './signing-secret';
@@ -56,7 +56,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
     const rules = settingsTopicRules(settings);
     for (const { post } of ready) {
       if (!opts.fresh.includes(post)) continue;
-      record.queuePost(post, recipientsOf(post, audience.values(), rules), now());
+      record.queuePost(post, withDeliveryTimes(recipientsOf(post, audience.values(), rules), settings, now()), now());
       const stamp = fileStamp(settings.postsDir, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }
@@ -100,6 +100,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
         break;
       }
     }
+    if (settings.deliverAt) describeWaiting(io, record.waiting(now()), ready, settings.deliverAt);
     const capped = budget.remaining <= 0 && ready.some(({ post }) => record.dueCount(post.id, now(), opts.resendInDoubt) > 0);
     return { reports, capped };
   } finally {
@@ -121,4 +122,12 @@ async function readAudience(settings: Settings, record: SendRecord, io: Output, 
   }
   suppressGoneMailboxes(record, settings, inputs.subscriberMap);
   return inputs.subscriberMap;
+}
+
+/** Recipients whose own morning has not come yet are expected, not late: said once per post. */
+function describeWaiting(io: Output, waiting: ReadonlyMap<string, number>, ready: readonly ReadyPost[], deliverAt: string): void {
+  for (const { post } of ready) {
+    const n = waiting.get(post.id);
+    if (n) io.out(`"${post.title}": ${n} ${n === 1 ? 'recipient waits' : 'recipients wait'} for ${deliverAt} in their time zone`);
+  }
 }

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
+import { nextLocalTime } from '../plan/local-time';
 import { countByTopic, postAudience, receives, type AudienceCount, type TopicRules, topicRules } from '../plan/audience';
 import type { Subscriber } from '../subscribers/read';
 
@@ -24,4 +25,31 @@ export function describeTopicCounts(post: Pick<Post, 'topics' | 'audience'>, sub
   const counts = countByTopic(postAudience(post, rules), subscribers, rules);
   if (!counts.length) return undefined;
   return { text: counts.map((c) => `${c.label} ${c.count}`).join(', '), counts };
+}
+
+/**
+ * Each recipient with the moment their copy may go: with `deliverAt`, the next time their own
+ * clock (their time zone, else schedule.timezone) shows it; without, at once, as always.
+ */
+export function* withDeliveryTimes<S extends Pick<Subscriber, 'key' | 'email' | 'name' | 'timeZone'>>(
+  subscribers: Iterable<S>,
+  settings: Pick<Settings, 'deliverAt' | 'schedule'>,
+  now: Date,
+): Generator<S | (S & { notBefore: string })> {
+  const deliverAt = settings.deliverAt;
+  if (!deliverAt) {
+    yield* subscribers;
+    return;
+  }
+  // most of a list shares a few zones: each zone's next time is worked out once
+  const byZone = new Map<string, string>();
+  for (const s of subscribers) {
+    const zone = s.timeZone ?? settings.schedule.timezone;
+    let notBefore = byZone.get(zone);
+    if (notBefore === undefined) {
+      notBefore = nextLocalTime(now, zone, deliverAt).toISOString();
+      byZone.set(zone, notBefore);
+    }
+    yield { ...s, notBefore };
+  }
 }

@@ -7,11 +7,13 @@ export interface QueueEntry {
   readonly key: string;
   readonly email: string;
   readonly name: string;
+  /** Not to be sent before this moment (ISO): the recipient's local `deliverAt`. */
+  readonly notBefore?: string;
 }
 
 /** Rows per INSERT when a post's audience is queued, and the values each row binds. */
 const QUEUE_ROWS = 50;
-const QUEUE_VALUES = 7;
+const QUEUE_VALUES = 8;
 
 /** The posts the record knows, and the audience each queued post was given. */
 export class Posts {
@@ -70,15 +72,15 @@ export class Posts {
       // rows go in QUEUE_ROWS at a time: one statement per row spends more in the binding than in SQLite
       const insert = (rows: number): Database.Statement =>
         this.db.prepare(
-          `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq)
-           VALUES ${valueRows(rows, `(?, ?, ?, ?, 'pending', ?, ?, ?)`)}`,
+          `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq, next_attempt_at)
+           VALUES ${valueRows(rows, `(?, ?, ?, ?, 'pending', ?, ?, ?, ?)`)}`,
         );
       const full = insert(QUEUE_ROWS);
       let values: unknown[] = [];
       let seq = 0;
       let added = 0;
       for (const r of recipients) {
-        values.push(post.id, r.key, r.email, r.name, stamp, stamp, seq++);
+        values.push(post.id, r.key, r.email, r.name, stamp, stamp, seq++, r.notBefore ?? null);
         if (values.length === QUEUE_ROWS * QUEUE_VALUES) {
           added += full.run(values).changes;
           values = [];

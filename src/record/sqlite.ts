@@ -123,6 +123,11 @@ export class SendRecord {
     return this.deliveries.dueCount(postId, now, includeInDoubt);
   }
 
+  /** Per post, the pending recipients waiting for their local `deliverAt`. */
+  waiting(now: Date): Map<string, number> {
+    return this.deliveries.waiting(now);
+  }
+
   /** One transaction: outcomes recorded and the next recipients claimed, durably, before hand-off. */
   apply(runId: string, settles: readonly Settle[], claims: readonly Claim[], now: Date, opts: { includeInDoubt: boolean }): boolean[] {
     return this.deliveries.apply(runId, settles, claims, now, opts);
