@@ -40,7 +40,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   }
   const record = app.readRecord();
   try {
-    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings) });
+    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...plan.problems];
     describeFirstRun(plan, io, true);

@@ -51,7 +51,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     reportProblems(io, posts.problems);
     problems.push(...posts.problems);
     // plan
-    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings) });
+    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());

@@ -6,6 +6,7 @@ import { ExitCode, type Output, reportProblems, runAction } from '../output';
 import { portOption } from './options';
 import { signingSecretProblems } from '../pipeline/signing-secret';
 import { nextStopSignal } from '../signals';
+import { welcomeQueue } from './welcome';
 
 /**
  * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
@@ -43,9 +44,10 @@ export async function startServing(app: App, opts: { host: string; port: number 
     ? app.smtp({ retries: Math.min(settings.smtp.retries, 1), maxMessagesPerConnection: 1 })
     : undefined;
   const log = { info: (line: string) => io.out(line), error: (line: string) => io.err(line) };
+  const welcomes = mail ? welcomeQueue(app, log) : undefined;
   try {
-    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail });
-    return { ...server, close: () => server.close().then(() => mail?.close()) };
+    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail, welcome: welcomes });
+    return { ...server, close: () => server.close().then(() => welcomes?.idle()).then(() => mail?.close()) };
   } catch (err) {
     await mail?.close();
     throw err;

@@ -33,6 +33,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       let status: string = postStatus(post, view, now);
       if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
       if (status === 'queued') status = deliveryStatus(counts);
+      if (post.file === settings.welcome) status = 'welcome (each new subscriber once)';
       rows.push({ id: post.id, title: post.title, file: post.file, status, counts, waiting: waiting.get(post.id) ?? 0 });
     }
     for (const known of view.posts.values()) {

@@ -25,6 +25,10 @@ export const readerSettingsShape = {
     .enum(['everything', 'nothing'])
     .default('everything')
     .describe('what a subscriber who chose no topic receives of the posts that have one'),
+  welcome: z
+    .union([z.string().regex(/^posts\/[^\\]+\.(md|markdown|mdown|mkd|mkdn)$/i, { error: 'must be a post\'s path under posts/, e.g. "posts/welcome.md", or false' }), z.literal(false)])
+    .default('posts/welcome.md')
+    .describe('the post each new subscriber receives once (after confirming, or `subscribers add --welcome`); it never goes to the whole list; false for none'),
   deliverAt: z
     .string()
     .regex(HH_MM, { error: 'must be a time of day "HH:MM", e.g. "08:00"' })

@@ -37,6 +37,8 @@ export interface PlanRequest {
   readonly now: Date;
   /** The configured topics, when there are any: a new post whose `audience` names another is not sent. */
   readonly topics?: TopicRules;
+  /** The welcome post's file ("posts/welcome.md"): never mailed to the list, only resumed for the new subscribers queued for it. */
+  readonly welcome?: string;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -66,6 +68,10 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
 
   for (const post of sortByDate(selected)) {
     const status = postStatus(post, record, request.now);
+    if (post.file === request.welcome) {
+      if (status === 'queued' && hasWork(record.counts.get(post.id), request.resendInDoubt)) resume.push(post);
+      continue;
+    }
     if (status === 'draft' || status === 'scheduled' || status === 'opted-out') {
       held.push({ post, status });
       if (explicit) problems.push(problem(ErrorCode.EPOST, heldMessage(status, post), { file: post.file }, heldHint(status)));

@@ -61,6 +61,31 @@ export class Posts {
     }
   }
 
+  /**
+   * Adds one recipient to a post's audience (a welcome): the post becomes queued if it was not,
+   * and the row goes after the others so the due list stays in order. False when the address has
+   * a row already: a post reaches each address once.
+   */
+  addRecipient(post: { id: string; file: string; title: string }, r: QueueEntry, now: Date): boolean {
+    const stamp = now.toISOString();
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO posts (id, file, title, first_seen_at, disposition, queued_at) VALUES (?, ?, ?, ?, 'queued', ?)
+           ON CONFLICT (id) DO UPDATE SET disposition = 'queued', queued_at = coalesce(queued_at, excluded.queued_at), file = excluded.file, title = excluded.title`,
+        )
+        .run(post.id, post.file, post.title, stamp, stamp);
+      const added = this.db
+        .prepare(
+          `INSERT OR IGNORE INTO deliveries (post_id, email_key, email, name, state, created_at, updated_at, seq, next_attempt_at)
+           VALUES (?, ?, ?, ?, 'pending', ?, ?, (SELECT coalesce(max(seq), -1) + 1 FROM deliveries WHERE post_id = ?), ?)`,
+        )
+        .run(post.id, r.key, r.email, r.name, stamp, stamp, post.id, r.notBefore ?? null).changes;
+      if (added) this.db.prepare('UPDATE posts SET recipients = recipients + 1 WHERE id = ?').run(post.id);
+      return added > 0;
+    })();
+  }
+
   private queueRows(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, stamp: string): number {
     return this.db.transaction(() => {
       this.db

@@ -123,6 +123,11 @@ export class SendRecord {
     return this.deliveries.dueCount(postId, now, includeInDoubt);
   }
 
+  /** One more recipient of a post (a welcome); false when the address has one already. */
+  addRecipient(post: { id: string; file: string; title: string }, recipient: QueueEntry, now: Date): boolean {
+    return this.postsPart.addRecipient(post, recipient, now);
+  }
+
   /** Per post, the pending recipients waiting for their local `deliverAt`. */
   waiting(now: Date): Map<string, number> {
     return this.deliveries.waiting(now);
