@@ -16,7 +16,7 @@ export async function runServe(app: App, opts: { host?: string; port?: number })
   const { settings, io } = app;
   const server = await startServing(app, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port });
   const { routes } = server;
-  const paths = [`unsubscribe ${routes.unsubscribePath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
+  const paths = [`unsubscribe ${routes.unsubscribePath}`, `preferences ${routes.preferencesPath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
   io.err(`herald serve: listening on ${server.origin} (${paths.join(', ')})`);
   if (settings.unsubscribe.url && new URL(settings.unsubscribe.url).protocol !== 'https:') {
     io.err('warning: the public unsubscribe URL is not https; mail providers expect https for one-click unsubscribe');

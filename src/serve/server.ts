@@ -9,6 +9,7 @@ import type { SubscribeContext } from './handlers/subscribe';
 import { methodNotAllowed, notFound, unsubscribePages } from './html';
 import { type Listening, httpLifecycle } from './lifecycle';
 import type { MailPort, ServeLog, WelcomePort } from './ports';
+import { topicRules } from '../plan/audience';
 import { logWhenDone } from './request-log';
 import { type Match, type Router, createRouter } from './router';
 import { type ServeRoutes, routeTable, serveRoutes } from './routes';
@@ -54,7 +55,8 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
     log: opts.log,
   };
   const form = routes.subscribe ? openSubscribeForm(settings, ctx, routes.subscribe.confirmUrl, opts.mail, opts.welcome) : undefined;
-  const router = createRouter(routeTable(routes, ctx, form?.ctx));
+  const prefs = { ...ctx, rules: topicRules(settings.topics, settings.noTopics), noTopics: settings.noTopics, defaultZone: settings.schedule.timezone };
+  const router = createRouter(routeTable(routes, ctx, form?.ctx, prefs));
   const life = httpLifecycle((req, res) => void handle(req, res, { router, ctx, stopping: () => life.stopping() }));
   let listening: Listening;
   try {

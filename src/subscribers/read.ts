@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, type Problem, problem, warning } from '../errors';
+import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
+import { type Preference, readPreferences } from './preferences';
 import { checkAddress } from './address';
 import { type Columns, cleanName, findColumns, nameOf, topicWords } from './columns';
 import { eachRecord } from './csv';
@@ -60,7 +61,26 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
   }
   const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
   append(problems, duplicates);
+  applyPreferences(unique, dir, problems);
   return { subscribers: unique, excluded, problems, files: files.map(listFileName), brokenFiles };
+}
+
+/** A reader's choices on the preferences page override their list row (preferences.ts). */
+function applyPreferences(subscribers: Subscriber[], dir: string, problems: Problem[]): void {
+  let chosen: ReadonlyMap<string, Preference>;
+  try {
+    chosen = readPreferences(dir);
+  } catch (err) {
+    problems.push(problemFromError(err));
+    return;
+  }
+  if (!chosen.size) return;
+  for (let i = 0; i < subscribers.length; i++) {
+    const p = chosen.get(subscribers[i]!.key);
+    if (!p) continue;
+    const { topics: _topics, timeZone: _zone, ...rest } = subscribers[i]!;
+    subscribers[i] = withChoices(rest, p.topics.length ? p.topics : undefined, p.timeZone ? canonicalTimeZone(p.timeZone) : undefined);
+  }
 }
 
 function append<T>(to: T[], items: readonly T[]): void {
