@@ -5,6 +5,7 @@ import { plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import { diskError } from '../record/disk-error';
 import { readPosts, recordView } from '../pipeline/inputs';
+import { deliverDigests } from '../pipeline/digests';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
 import { renderPosts } from '../pipeline/render-posts';
@@ -62,9 +63,12 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     const delivered: ListDelivery = ready.length
       ? await deliverToList(app, record, ready, { sender, sign, fresh: plan.fresh, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems })
       : { reports: [], capped: false };
+    const digests = delivered.capped || stop.aborted ? { reports: [], capped: delivered.capped }
+      : await deliverDigests(app, record, { sender, sign, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems });
+    delivered.reports.push(...digests.reports);
     const stoppedBy = app.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
-    if (delivered.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
+    if (delivered.capped || digests.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
+    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped || digests.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
   } catch (err) {
     throw diskError(err, record.file, 'the record', 'The run stopped there and sends nothing more. Free some space, then run herald send again: it goes on where this run stopped, and reports in doubt the few recipients whose message was in flight.');
   } finally {

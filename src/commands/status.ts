@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import { postStatus } from '../plan/plan';
+import { DIGEST_PREFIX } from '../record/digests';
 import { emptyCounts, type DeliveryState } from '../record/sqlite';
 import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { ExitCode, reportProblems } from '../output';
@@ -39,7 +40,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
       const counts = allCounts.get(known.id) ?? emptyCounts();
-      rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts, waiting: waiting.get(known.id) ?? 0 });
+      rows.push({ id: known.id, title: known.title, file: null, status: known.id.startsWith(DIGEST_PREFIX) ? `${deliveryStatus(counts)} (digest)` : `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts, waiting: waiting.get(known.id) ?? 0 });
     }
     if (opts.json) {
       io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows }, null, 2));

@@ -31,19 +31,24 @@ export function describeTopicCounts(post: Pick<Post, 'topics' | 'audience'>, sub
  * Each recipient with the moment their copy may go: with `deliverAt`, the next time their own
  * clock (their time zone, else schedule.timezone) shows it; without, at once, as always.
  */
-export function* withDeliveryTimes<S extends Pick<Subscriber, 'key' | 'email' | 'name' | 'timeZone'>>(
+export function* withDeliveryTimes<S extends Pick<Subscriber, 'key' | 'email' | 'name' | 'timeZone' | 'frequency'>>(
   subscribers: Iterable<S>,
   settings: Pick<Settings, 'deliverAt' | 'schedule'>,
   now: Date,
-): Generator<S | (S & { notBefore: string })> {
+): Generator<S | (S & { notBefore: string }) | (S & { digest: true })> {
   const deliverAt = settings.deliverAt;
-  if (!deliverAt) {
-    yield* subscribers;
-    return;
-  }
   // most of a list shares a few zones: each zone's next time is worked out once
   const byZone = new Map<string, string>();
   for (const s of subscribers) {
+    // a digest reader is owed the post in their next digest instead (record/digests.ts)
+    if (s.frequency) {
+      yield { ...s, digest: true };
+      continue;
+    }
+    if (!deliverAt) {
+      yield s;
+      continue;
+    }
     const zone = s.timeZone ?? settings.schedule.timezone;
     let notBefore = byZone.get(zone);
     if (notBefore === undefined) {

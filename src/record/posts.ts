@@ -9,6 +9,8 @@ export interface QueueEntry {
   readonly name: string;
   /** Not to be sent before this moment (ISO): the recipient's local `deliverAt`. */
   readonly notBefore?: string;
+  /** The reader takes digests: the post is owed to their next digest instead (digests.ts). */
+  readonly digest?: boolean;
 }
 
 /** Rows per INSERT when a post's audience is queued, and the values each row binds. */
@@ -104,7 +106,12 @@ export class Posts {
       let values: unknown[] = [];
       let seq = 0;
       let added = 0;
+      const digestKeys: string[] = [];
       for (const r of recipients) {
+        if (r.digest) {
+          digestKeys.push(r.key);
+          continue;
+        }
         values.push(post.id, r.key, r.email, r.name, stamp, stamp, seq++, r.notBefore ?? null);
         if (values.length === QUEUE_ROWS * QUEUE_VALUES) {
           added += full.run(values).changes;
@@ -112,8 +119,15 @@ export class Posts {
         }
       }
       if (values.length) added += insert(values.length / QUEUE_VALUES).run(values).changes;
+      if (digestKeys.length) insertDigestItems(this.db, post.id, digestKeys, stamp);
       this.db.prepare('UPDATE posts SET recipients = (SELECT count(*) FROM deliveries WHERE post_id = ?) WHERE id = ?').run(post.id, post.id);
       return added;
     })();
   }
+}
+
+/** Rows of a post's queue that go to digests instead (written by Posts.queuePost in its transaction). */
+export function insertDigestItems(db: Database.Database, postId: string, keys: readonly string[], stamp: string): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO digest_items (email_key, post_id, queued_at) VALUES (?, ?, ?)');
+  for (const key of keys) insert.run(key, postId, stamp);
 }

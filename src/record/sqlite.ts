@@ -5,6 +5,7 @@ import { ErrorCode, HeraldError } from '../errors';
 import { makeDir } from '../make-dir';
 import { type Claim, Deliveries, type Settle } from './deliveries';
 import { type FileStamp, FileStamps } from './file-stamps';
+import { Digests } from './digests';
 import { Posts, type QueueEntry } from './posts';
 import { Reports } from './reports';
 import type { DeliveryRow, DeliveryState, PostRow, StateCounts } from './rows';
@@ -30,6 +31,8 @@ export class SendRecord {
   private readonly reports: Reports;
   private readonly stamps: FileStamps;
   private readonly secrets: SecretUses;
+  /** Digest readers' items and their digests (digests.ts); written only through a writable record. */
+  readonly digests: Digests;
 
   private constructor(
     private readonly db: Database.Database,
@@ -41,6 +44,7 @@ export class SendRecord {
     this.reports = new Reports(db);
     this.stamps = new FileStamps(db);
     this.secrets = new SecretUses(db);
+    this.digests = new Digests(db, this.postsPart);
   }
 
   /**

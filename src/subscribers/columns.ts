@@ -20,6 +20,8 @@ export const STATUS_HEADERS = ['status', 'subscriptionstatus', 'memberstatus'];
 const TOPIC_HEADERS = ['topics', 'tags'];
 /** The subscriber's IANA time zone, for `deliverAt`. */
 const TIME_ZONE_HEADERS = ['timezone', 'tz', 'zone'];
+/** instant, daily or weekly (with a weekday): how often the subscriber is mailed. */
+const FREQUENCY_HEADERS = ['frequency', 'digest'];
 
 /** Column indexes, -1 where the header has no such column. */
 export interface Columns {
@@ -30,6 +32,7 @@ export interface Columns {
   readonly status: number;
   readonly topics: number;
   readonly timeZone: number;
+  readonly frequency: number;
 }
 
 export function findColumns(header: readonly string[]): Columns {
@@ -43,7 +46,7 @@ export function findColumns(header: readonly string[]): Columns {
   };
   return {
     email: find(EMAIL_HEADERS), name: find(NAME_HEADERS), first: find(FIRST_NAME_HEADERS), last: find(LAST_NAME_HEADERS), status: find(STATUS_HEADERS),
-    topics: find(TOPIC_HEADERS), timeZone: find(TIME_ZONE_HEADERS),
+    topics: find(TOPIC_HEADERS), timeZone: find(TIME_ZONE_HEADERS), frequency: find(FREQUENCY_HEADERS),
   };
 }
 

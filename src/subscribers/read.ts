@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { type Preference, readPreferences } from './preferences';
+import { parseFrequency } from '../plan/digest-period';
 import { checkAddress } from './address';
 import { type Columns, cleanName, findColumns, nameOf, topicWords } from './columns';
 import { eachRecord } from './csv';
@@ -24,6 +25,8 @@ export interface Subscriber {
   readonly topics?: readonly string[];
   /** An IANA time zone from the list (checked when read), for `deliverAt`. */
   readonly timeZone?: string;
+  /** "daily" or "weekly:DAY" for a digest reader; absent for instant. */
+  readonly frequency?: string;
 }
 
 export interface SubscriberRow extends Subscriber {
@@ -78,8 +81,9 @@ function applyPreferences(subscribers: Subscriber[], dir: string, problems: Prob
   for (let i = 0; i < subscribers.length; i++) {
     const p = chosen.get(subscribers[i]!.key);
     if (!p) continue;
-    const { topics: _topics, timeZone: _zone, ...rest } = subscribers[i]!;
-    subscribers[i] = withChoices(rest, p.topics.length ? p.topics : undefined, p.timeZone ? canonicalTimeZone(p.timeZone) : undefined);
+    const { topics: _topics, timeZone: _zone, frequency: listed, ...rest } = subscribers[i]!;
+    const frequency = p.frequency ? parseFrequency(p.frequency) : listed;
+    subscribers[i] = withChoices(rest, p.topics.length ? p.topics : undefined, p.timeZone ? canonicalTimeZone(p.timeZone) : undefined, frequency === 'instant' ? undefined : frequency);
   }
 }
 
@@ -164,13 +168,23 @@ function takeRow(record: string[], line: number, columns: Columns, file: string,
     return;
   }
   const row: SubscriberRow = { email: check.address, key: check.key, name: cleanName(nameOf(cell, columns)), smtputf8: check.smtputf8, file, line };
-  result.rows.push(withChoices(row, topicWords(cell(columns.topics)), zoneCell(cell(columns.timeZone), file, line, result.problems)));
+  result.rows.push(withChoices(row, topicWords(cell(columns.topics)), zoneCell(cell(columns.timeZone), file, line, result.problems), frequencyCell(cell(columns.frequency), file, line, result.problems)));
 }
 
 /** Only rows that have them carry topics and a time zone: most lists have neither, and 100,000 rows of undefined keys cost memory. */
-function withChoices<T extends Subscriber>(row: T, topics: readonly string[] | undefined, timeZone: string | undefined): T {
-  if (topics === undefined && timeZone === undefined) return row;
-  return { ...row, ...(topics ? { topics } : {}), ...(timeZone ? { timeZone } : {}) };
+function withChoices<T extends Subscriber>(row: T, topics: readonly string[] | undefined, timeZone: string | undefined, frequency?: string): T {
+  if (topics === undefined && timeZone === undefined && frequency === undefined) return row;
+  return { ...row, ...(topics ? { topics } : {}), ...(timeZone ? { timeZone } : {}), ...(frequency ? { frequency } : {}) };
+}
+
+/** A frequency cell, checked: a wrong one is reported with its line, and the row is mailed instantly. */
+function frequencyCell(value: string, file: string, line: number, problems: Problem[]): string | undefined {
+  const frequency = parseFrequency(value);
+  if (frequency === undefined) {
+    problems.push(problem(ErrorCode.ESUBSCRIBER, `"${value.slice(0, 60)}" is not a frequency; this subscriber is mailed each post at once`, { file, line },
+      'Write instant, daily, or weekly with a weekday ("weekly monday"), or leave the cell empty.'));
+  }
+  return frequency === 'instant' ? undefined : frequency;
 }
 
 /** A time zone cell, checked: a wrong one is reported with its line, and the row is mailed at the newsletter's time zone. */
@@ -209,5 +223,5 @@ function dedupe(rows: SubscriberRow[]): { unique: Subscriber[]; duplicates: Prob
     }
     seen.set(row.key, row);
   }
-  return { unique: [...seen.values()].map(({ email, key, name, smtputf8, topics, timeZone }) => withChoices({ email, key, name, smtputf8 }, topics, timeZone)), duplicates };
+  return { unique: [...seen.values()].map(({ email, key, name, smtputf8, topics, timeZone, frequency }) => withChoices({ email, key, name, smtputf8 }, topics, timeZone, frequency)), duplicates };
 }
