@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app';
 import type { Settings } from '../config/load';
@@ -60,8 +61,10 @@ export function digestPost(id: string, record: SendRecord, settings: Settings): 
     })
     .join('\n') || 'The posts of this digest are no longer on the site.\n';
   const period = id.slice(DIGEST_PREFIX.length).split('/')[0] ?? '';
+  // the template's digest layout: templates/digest.mjml when there is one, else the newsletter's template
+  const template = fs.existsSync(path.join(settings.templatesDir, 'digest.mjml')) ? 'digest' : undefined;
   return {
-    id, file: `(digest ${period})`, format: 'none', title, slug: period, summary: items.map((p) => p.title).join(' · ').slice(0, 200),
+    id, file: `(digest ${period})`, format: 'none', title, template, slug: period, summary: items.map((p) => p.title).join(' · ').slice(0, 200),
     draft: false, optedOut: false, body, bodyLine: 1,
   };
 }

@@ -14,9 +14,17 @@ export interface PreferencesView {
   readonly timeZone: string;
   readonly defaultZone: string;
   readonly zones: readonly string[];
+  /** "instant", "daily" or "weekly:DAY". */
+  readonly frequency: string;
   /** Said above the form: "Saved." or what was wrong. */
   readonly notice?: string;
 }
+
+const FREQUENCIES: readonly (readonly [string, string])[] = [
+  ['instant', 'Each post as it comes out'],
+  ['daily', 'One email a day with the day\'s posts'],
+  ...['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((d) => [`weekly:${d}`, `One email a week, on ${d[0]!.toUpperCase()}${d.slice(1)}`] as const),
+];
 
 const action = (token: string): string => escapeHtml(`?token=${encodeURIComponent(token)}`);
 
@@ -36,6 +44,8 @@ ${view.notice ? `<p role="status"><strong>${escapeHtml(view.notice)}</strong></p
 <form method="post" action="${action(view.token)}">
 <input type="hidden" name="nonce" value="${escapeHtml(view.nonce)}">
 ${topics}
+<label for="frequency">How often</label>
+<select id="frequency" name="frequency">${FREQUENCIES.map(([value, label]) => `<option value="${value}"${value === view.frequency ? ' selected' : ''}>${label}</option>`).join('')}</select>
 <label for="timezone">Time zone</label>
 <select id="timezone" name="timezone">${zones}</select>
 <button type="submit" name="action" value="save">Save my choices</button>

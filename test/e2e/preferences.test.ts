@@ -75,7 +75,7 @@ describe('the preferences page, end to end', () => {
     const saved = await post(link, { nonce: nonceIn(html), action: 'save', 'topic:go': 'yes', timezone: 'Europe/Berlin' });
     expect(saved.status).toBe(200);
     expect(await saved.text()).toContain('Saved.');
-    expect(nl.read('subscribers/preferences.csv')).toMatch(/^email,topics,timezone,frequency,date\nann@example.com,go,Europe\/Berlin,,\d{4}-/);
+    expect(nl.read('subscribers/preferences.csv')).toMatch(/^email,topics,timezone,frequency,date\nann@example.com,go,Europe\/Berlin,instant,\d{4}-/);
 
     // a re-import rewrites the list; the choice stays
     nl.write('subscribers/list.csv', LIST);
@@ -86,6 +86,15 @@ describe('the preferences page, end to end', () => {
     const to = (subject: string): string[] => server.messages.filter((m) => m.parsed.subject === subject).flatMap((m) => m.envelopeTo).sort();
     expect(to('Rust news')).toEqual([]);
     expect(to('Go news')).toEqual(['ann@example.com', 'bo@example.com']);
+
+    // a daily digest instead: the next post waits for Ann's digest
+    const again = await (await fetch(link)).text();
+    expect(again).toMatch(/<option value="instant" selected>/);
+    expect((await post(link, { nonce: nonceIn(again), action: 'save', 'topic:go': 'yes', frequency: 'daily' })).status).toBe(200);
+    expect(nl.read('subscribers/preferences.csv')).toContain('ann@example.com,go,,daily,');
+    nl.write('posts/go2.md', '---\ntitle: More Go\ntags: go\n---\nSelect.\n');
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    expect(to('More Go')).toEqual(['bo@example.com']);
   });
 
   test('a bad time zone is refused and changes nothing; Unsubscribe on the page leaves', async () => {

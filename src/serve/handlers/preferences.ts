@@ -1,6 +1,7 @@
 import { checkAddress, displayAddress } from '../../subscribers/address';
 import { HeraldError } from '../../errors';
 import { topicsOf, type TopicRules } from '../../plan/audience';
+import { parseFrequency } from '../../plan/digest-period';
 import { writePreference } from '../../subscribers/preferences';
 import { canonicalTimeZone, discoverSubscribers } from '../../subscribers/read';
 import { addSuppressions, stamp } from '../../subscribers/suppression';
@@ -41,6 +42,7 @@ const ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 
 interface Current {
   readonly topics: readonly string[];
   readonly timeZone: string;
+  readonly frequency: string;
 }
 
 function show(ctx: PreferencesContext, ex: Exchange, notice?: string, status = 200): void {
@@ -55,7 +57,7 @@ function show(ctx: PreferencesContext, ex: Exchange, notice?: string, status = 2
   respond(ex, preferencesPage({
     newsletter: ctx.newsletter, email: displayAddress(link.key), token: link.token, nonce: formNonce(link.key, ctx.secrets[0]!, ctx.now()),
     topics: ctx.rules ? [...ctx.rules.labels].map(([key, label]) => ({ key, label, chosen: current.topics.includes(key) })) : [],
-    noTopics: ctx.noTopics, timeZone: current.timeZone, defaultZone: ctx.defaultZone, zones: ZONES, notice,
+    noTopics: ctx.noTopics, timeZone: current.timeZone, frequency: current.frequency, defaultZone: ctx.defaultZone, zones: ZONES, notice,
   }, status));
 }
 
@@ -80,13 +82,18 @@ async function save(ctx: PreferencesContext, ex: Exchange): Promise<void> {
       ex.outcome = 'prefs-bad-zone';
       return show(ctx, ex, `"${zone}" is not a time zone; nothing was changed.`, 400);
     }
+    const frequency = parseFrequency(form.get('frequency') ?? 'instant');
+    if (frequency === undefined) {
+      ex.outcome = 'prefs-bad-frequency';
+      return show(ctx, ex, 'That is not a frequency; nothing was changed.', 400);
+    }
     const topics = ctx.rules ? [...ctx.rules.labels.keys()].filter((key) => form.get(`topic:${key}`) === 'yes') : [];
     if (!currentChoices(ctx, link.key)) {
       ex.outcome = 'prefs-not-subscribed';
       return respond(ex, notSubscribedPage(ctx.newsletter, displayAddress(link.key)));
     }
     // durable (fsynced, renamed into place) before the answer: the next send reads it
-    writePreference(ctx.subscribersDir, { email: link.key, topics, timeZone, frequency: '', at: stamp(ctx.now()) });
+    writePreference(ctx.subscribersDir, { email: link.key, topics, timeZone, frequency, at: stamp(ctx.now()) });
     ex.outcome = 'prefs-saved';
   } catch (err) {
     ex.outcome = `error ${err instanceof HeraldError ? err.code : 'EIO'}`;
@@ -100,7 +107,7 @@ async function save(ctx: PreferencesContext, ex: Exchange): Promise<void> {
 function currentChoices(ctx: PreferencesContext, key: string): Current | undefined {
   const subscriber = discoverSubscribers(ctx.subscribersDir).subscribers.find((s) => s.key === key);
   if (!subscriber) return undefined;
-  return { topics: ctx.rules ? topicsOf(subscriber.topics, ctx.rules) : [], timeZone: subscriber.timeZone ?? '' };
+  return { topics: ctx.rules ? topicsOf(subscriber.topics, ctx.rules) : [], timeZone: subscriber.timeZone ?? '', frequency: subscriber.frequency ?? 'instant' };
 }
 
 /** A browser says where a form was posted from; one from another site is refused (the nonce already is, this says it plainly). */
