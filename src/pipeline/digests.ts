@@ -65,7 +65,8 @@ export function digestPost(id: string, record: SendRecord, settings: Settings): 
   const template = fs.existsSync(path.join(settings.templatesDir, 'digest.mjml')) ? 'digest' : undefined;
   return {
     id, file: `(digest ${period})`, format: 'none', title, template, slug: period, summary: items.map((p) => p.title).join(' · ').slice(0, 200),
-    draft: false, optedOut: false, body, bodyLine: 1,
+    // the digest has no page of its own: its "read on the website" links go to the site
+    url: settings.siteUrl, draft: false, optedOut: false, body, bodyLine: 1,
   };
 }
 
