@@ -50,13 +50,16 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
     const rules = settingsTopicRules(settings);
     for (const { post, rendered } of ready) {
       const fresh = plan.fresh.includes(post);
-      const due = fresh ? [...recipientsOf(post, inputs.subscribers, rules)] : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
+      const routed = fresh ? [...recipientsOf(post, inputs.subscribers, rules)] : [];
+      // digest readers get the post in their next digest, not now
+      const due = fresh ? routed.filter((s) => !s.frequency) : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
       const files = await transport.send({ post, rendered }, due);
       const byTopic = fresh ? describeTopicCounts(post, inputs.subscribers, rules) : undefined;
       reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, ...(byTopic ? { topics: byTopic.counts } : {}), preview: files.dir });
       if (!opts.json) {
         io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
         if (byTopic) io.out(`  by topic: ${byTopic.text}`);
+        if (routed.length > due.length) io.out(`  and ${plural(routed.length - due.length, 'digest reader')} in their next digest`);
         io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
         if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
       }

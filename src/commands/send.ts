@@ -63,7 +63,8 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     const delivered: ListDelivery = ready.length
       ? await deliverToList(app, record, ready, { sender, sign, fresh: plan.fresh, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems })
       : { reports: [], capped: false };
-    const digests = delivered.capped || stop.aborted ? { reports: [], capped: delivered.capped }
+    // digests go with a plain send (cron, schedule), not with one that names posts (or a welcome)
+    const digests = opts.posts.length || delivered.capped || stop.aborted ? { reports: [], capped: delivered.capped }
       : await deliverDigests(app, record, { sender, sign, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems });
     delivered.reports.push(...digests.reports);
     const stoppedBy = app.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;

@@ -26,6 +26,8 @@ describe('digests, end to end: daily and weekly readers get one email per period
 
     // Monday 09:00 UTC: the first post; digests of today (due 08:00) hold only what came before
     nl.write('posts/p1.md', '---\ntitle: First post\ndate: 2026-03-02\nsummary: The first summary\n---\nOne.\n');
+    const dry = await herald(nl, ['send', '--dry-run'], server, at('2026-03-02T09:00:00Z'));
+    expect(dry.stdout).toMatch(/would send "First post" \(posts\/p1\.md\) to 1 subscriber\n {2}and 2 digest readers in their next digest/);
     expect((await herald(nl, ['send'], server, at('2026-03-02T09:00:00Z'))).code).toBe(0);
     expect(server.messages.flatMap((m) => m.envelopeTo)).toEqual(['inst@example.com']);
 
