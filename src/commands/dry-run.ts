@@ -10,6 +10,7 @@ import { readFeedPosts } from '../pipeline/feed-posts';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
+import { describeTopicCounts, recipientsOf, settingsTopicRules } from '../pipeline/routing';
 import { describeFirstRun, type SendResult } from '../pipeline/send-report';
 
 export interface DryRunOptions {
@@ -44,19 +45,26 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
     const view = recordView(record);
     const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), readOnly: record, view });
     reportProblems(io, feeds.problems);
-    const plan = planSend([...inputs.posts, ...feeds.posts], view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const plan = planSend([...inputs.posts, ...feeds.posts], view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });
     const transport = previewTransport(settings.previewDir, sender);
-    const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
+    const reports: { id: string; title: string; file: string; recipients: number; topics?: { topic?: string; label: string; count: number }[]; preview: string }[] = [];
+    const rules = settingsTopicRules(settings);
     for (const { post, rendered } of ready) {
-      const due = plan.fresh.includes(post) ? inputs.subscribers : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
+      const fresh = plan.fresh.includes(post);
+      const routed = fresh ? [...recipientsOf(post, inputs.subscribers, rules)] : [];
+      // digest readers get the post in their next digest, not now
+      const due = fresh ? routed.filter((s) => !s.frequency) : dueSubscribers(record!, post, inputs, opts.resendInDoubt, now());
       const files = await transport.send({ post, rendered }, due);
-      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, preview: files.dir });
+      const byTopic = fresh ? describeTopicCounts(post, inputs.subscribers, rules) : undefined;
+      reports.push({ id: post.id, title: post.title, file: post.file, recipients: due.length, ...(byTopic ? { topics: byTopic.counts } : {}), preview: files.dir });
       if (!opts.json) {
         io.out(`would send "${post.title}" (${post.file}) to ${plural(due.length, 'subscriber')}`);
+        if (byTopic) io.out(`  by topic: ${byTopic.text}`);
+        if (routed.length > due.length) io.out(`  and ${plural(routed.length - due.length, 'digest reader')} in their next digest`);
         io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
         if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
       }

@@ -6,9 +6,11 @@ import { planSend } from '../plan/plan';
 import { diskError } from '../record/disk-error';
 import { readFeedPosts } from '../pipeline/feed-posts';
 import { readPosts, recordView } from '../pipeline/inputs';
+import { deliverDigests } from '../pipeline/digests';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
 import { renderPosts } from '../pipeline/render-posts';
+import { settingsTopicRules } from '../pipeline/routing';
 import { describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
 
 export type { SendResult, Totals } from '../pipeline/send-report';
@@ -56,7 +58,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     reportProblems(io, feeds.problems);
     problems.push(...feeds.problems);
     // plan (over the record as the feeds left it: a first read's items are its baseline)
-    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());
@@ -68,9 +70,13 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     const delivered: ListDelivery = ready.length
       ? await deliverToList(app, record, ready, { sender, sign, fresh: plan.fresh, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems })
       : { reports: [], capped: false };
+    // digests go with a plain send (cron, schedule), not with one that names posts (or a welcome)
+    const digests = opts.posts.length || delivered.capped || stop.aborted ? { reports: [], capped: delivered.capped }
+      : await deliverDigests(app, record, { sender, sign, resendInDoubt: opts.resendInDoubt, progress: opts.progress, stop, problems });
+    delivered.reports.push(...digests.reports);
     const stoppedBy = app.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
-    if (delivered.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
+    if (delivered.capped || digests.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
+    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped || digests.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
   } catch (err) {
     throw diskError(err, record.file, 'the record', 'The run stopped there and sends nothing more. Free some space, then run herald send again: it goes on where this run stopped, and reports in doubt the few recipients whose message was in flight.');
   } finally {

@@ -6,6 +6,7 @@ import { ExitCode, type Output, reportProblems, runAction } from '../output';
 import { portOption } from './options';
 import { signingSecretProblems } from '../pipeline/signing-secret';
 import { nextStopSignal } from '../signals';
+import { welcomeQueue } from './welcome';
 
 /**
  * Serves until SIGINT or SIGTERM: then stops accepting connections, lets requests in progress
@@ -15,7 +16,7 @@ export async function runServe(app: App, opts: { host?: string; port?: number })
   const { settings, io } = app;
   const server = await startServing(app, { host: opts.host ?? settings.serve.host, port: opts.port ?? settings.serve.port });
   const { routes } = server;
-  const paths = [`unsubscribe ${routes.unsubscribePath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
+  const paths = [`unsubscribe ${routes.unsubscribePath}`, `preferences ${routes.preferencesPath}`, ...(routes.subscribe ? [`subscribe ${routes.subscribe.path}`, `confirm ${routes.subscribe.confirmPath}`] : [])];
   io.err(`herald serve: listening on ${server.origin} (${paths.join(', ')})`);
   if (settings.unsubscribe.url && new URL(settings.unsubscribe.url).protocol !== 'https:') {
     io.err('warning: the public unsubscribe URL is not https; mail providers expect https for one-click unsubscribe');
@@ -43,11 +44,12 @@ export async function startServing(app: App, opts: { host: string; port: number 
     ? app.smtp({ retries: Math.min(settings.smtp.retries, 1), maxMessagesPerConnection: 1 })
     : undefined;
   const log = { info: (line: string) => io.out(line), error: (line: string) => io.err(line) };
+  const welcomes = mail ? welcomeQueue(app, log) : undefined;
   try {
     const env = (name: string): string | undefined => process.env[name]?.trim() || undefined;
     const webhooks = { postmark: env('HERALD_POSTMARK_WEBHOOK_SECRET'), mailgun: env('HERALD_MAILGUN_SIGNING_KEY'), sendgrid: env('HERALD_SENDGRID_VERIFICATION_KEY'), snsTestUrlPrefix: env('HERALD_SNS_TEST_URL_PREFIX') };
-    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail, webhooks });
-    return { ...server, close: () => server.close().then(() => mail?.close()) };
+    const server = await startServer(settings, { host: opts.host, port: opts.port, now: app.now, log, mail, welcome: welcomes, webhooks });
+    return { ...server, close: () => server.close().then(() => welcomes?.idle()).then(() => mail?.close()) };
   } catch (err) {
     await mail?.close();
     throw err;

@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import { postStatus } from '../plan/plan';
+import { DIGEST_PREFIX } from '../record/digests';
 import { emptyCounts, type DeliveryState } from '../record/sqlite';
 import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { ExitCode, reportProblems } from '../output';
@@ -16,6 +17,8 @@ interface StatusRow {
   readonly counts: Readonly<Record<DeliveryState, number>>;
   /** Bounces and complaints reported after the send, and the complaint rate. */
   readonly feedback: FeedbackSummary;
+  /** Pending recipients whose local `deliverAt` has not come yet. */
+  readonly waiting: number;
 }
 
 /** Posts and their delivery counts: what is done, what is waiting, what needs a human. */
@@ -29,6 +32,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     const allCounts = record?.counts() ?? new Map<string, Readonly<Record<DeliveryState, number>>>();
     const allFeedback = record?.feedback.perPost() ?? new Map();
     const now = app.now();
+    const waiting = record?.waiting(now) ?? new Map<string, number>();
     const rows: StatusRow[] = [];
     const onDisk = new Set<string>();
     const sources = record?.feeds().sources() ?? new Map<string, string>();
@@ -38,14 +42,17 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       let status: string = postStatus(post, view, now);
       if (status === 'new' && !view.initialized) status = 'existing (first run records it as published)';
       if (status === 'queued') status = deliveryStatus(counts);
-      rows.push({ id: post.id, title: post.title, file: post.file, status, counts, feedback: feedbackSummary(allFeedback.get(post.id), counts.sent) });
+      if (post.file === settings.welcome) status = 'welcome (each new subscriber once)';
+      rows.push({ id: post.id, title: post.title, file: post.file, status, counts, waiting: waiting.get(post.id) ?? 0, feedback: feedbackSummary(allFeedback.get(post.id), counts.sent) });
     }
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
       const counts = allCounts.get(known.id) ?? emptyCounts();
       const source = sources.get(known.id);
-      const status = `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'}${source ? '' : ' (file gone)'}`;
-      rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts, feedback: feedbackSummary(allFeedback.get(known.id), counts.sent) });
+      const status = known.id.startsWith(DIGEST_PREFIX)
+        ? `${deliveryStatus(counts)} (digest)`
+        : `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'}${source ? '' : ' (file gone)'}`;
+      rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts, waiting: waiting.get(known.id) ?? 0, feedback: feedbackSummary(allFeedback.get(known.id), counts.sent) });
     }
     const relays = settings.relays ? relayStatus(settings, record, app.now()) : undefined;
     // Gmail and Yahoo throttle a sender whose complaint rate passes 0.3%
@@ -58,7 +65,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     for (const r of rows) {
       const c = r.counts;
       const numbers = c.sent + c.failed + c.pending + c.deferred + c.in_doubt + c.sending + c.skipped
-        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
+        ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}${r.waiting ? ` (${r.waiting} waiting for their hour)` : ''}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
         : '';
       io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${r.source ? ` (from ${r.source})` : ''}${numbers ? `\n${numbers}` : ''}`);
       const feedback = feedbackLine(r.feedback);

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { createApp } from '../app';
 import type { Settings } from '../config/load';
 import { ErrorCode, HeraldError } from '../errors';
 /* eslint-disable @typescript-eslint/no-require-imports */
 // the list code loads only when a subscribers command runs, not with every herald command
 const store = (): typeof import('../subscribers/store') => require('../subscribers/store') as typeof import('../subscribers/store');
 const suppression = (): typeof import('../subscribers/suppression') => require('../subscribers/suppression') as typeof import('../subscribers/suppression');
+const welcome = (): typeof import('./welcome') => require('./welcome') as typeof import('./welcome');
 /* eslint-enable @typescript-eslint/no-require-imports */
 import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from '../output';
 
@@ -59,9 +61,10 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
     .argument('<email>', 'the address')
     .option('--name <name>', 'their name')
     .option('--force', 'add them even if they are on the suppression list (only when they asked to be added again)')
+    .option('--welcome', 'send them the welcome post (posts/welcome.md or the "welcome" setting), once per address')
     .action(
       run((command) => {
-        const o = command.opts() as { name?: string; force?: boolean };
+        const o = command.opts() as { name?: string; force?: boolean; welcome?: boolean };
         const settings = settingsFor(command);
         const result = store().addSubscriber(settings.subscribersDir, { email: command.args[0]!, name: o.name }, {
           lift: o.force ? ['unsubscribed', 'removed', 'bounced', 'cleaned', 'complained'] : [],
@@ -70,10 +73,10 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
         switch (result.kind) {
           case 'added':
             io.out(`added ${result.email} to ${result.file}${lifted}`);
-            return ExitCode.OK;
+            return o.welcome ? welcome().welcomeAdded(createApp(settings, io), { email: result.email, name: o.name }) : ExitCode.OK;
           case 'already':
             io.out(`${result.email} is already subscribed (${result.file}:${result.line})${lifted}`);
-            return ExitCode.OK;
+            return o.welcome ? welcome().welcomeAdded(createApp(settings, io), { email: result.email, name: o.name }) : ExitCode.OK;
           case 'suppressed': {
             const s = result.suppression;
             throw new HeraldError(ErrorCode.ESUBSCRIBER, `${result.email} is on the suppression list (${s.reason}${s.at ? ` since ${s.at}` : ''}); not added`, {

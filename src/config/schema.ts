@@ -5,6 +5,7 @@ import { feedbackIdSchema } from './feedback-settings';
 import { bounceSchema } from './bounce-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 import { relaysSchema } from './relay-settings';
+import { readerSettingsShape } from './reader-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -91,6 +92,7 @@ const configSchema = z.strictObject({
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
   feeds: feedsSchema,
   bounces: bounceSchema,
+  ...readerSettingsShape,
 });
 
 export type RawConfig = Zod.input<typeof configSchema>;

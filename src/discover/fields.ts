@@ -85,3 +85,31 @@ export function checkIdentity(value: string, key: 'slug' | 'id'): string {
     `"${value}" is not a usable ${key}: use letters, digits, "-", "_", "." and "~"${key === 'id' ? ' (and "/" between parts)' : ''}, not starting with "."`,
   );
 }
+
+/**
+ * Words from front matter that may be a list or one string: `tags: [a, b]`, `tags: a, b` (Pelican
+ * writes them so) or `categories: a`. Each word once, in order; undefined when none.
+ */
+export function pickWords(meta: Readonly<Record<string, unknown>>, ...keys: string[]): string[] | undefined {
+  const words: string[] = [];
+  for (const key of keys) {
+    const value = meta[key];
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,;|]/) : typeof value === 'number' ? [value] : [];
+    for (const item of items) {
+      if (typeof item !== 'string' && typeof item !== 'number') throw new Error(`"${key}" must be a word or a list of words`);
+      const word = String(item).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+      if (word && !words.includes(word)) words.push(word.slice(0, 100));
+    }
+  }
+  return words.length ? words : undefined;
+}
+
+/** `audience: all`, or the topic names a post is meant for; undefined when absent. */
+export function pickAudience(meta: Readonly<Record<string, unknown>>): 'all' | string[] | undefined {
+  const words = pickWords(meta, 'audience');
+  if (words && words.some((w) => w.toLowerCase() === 'all')) {
+    if (words.length > 1) throw new Error('"all" already means everyone; name no topics beside it');
+    return 'all';
+  }
+  return words;
+}

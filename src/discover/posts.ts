@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode, HeraldError, type Problem, problem, problemFromError, warning } from '../errors';
 import { allowedUrl } from '../url';
-import { checkIdentity, isTemplateName, pickBoolean, pickString, parsePostDate } from './fields';
+import { checkIdentity, isTemplateName, pickAudience, pickBoolean, pickString, pickWords, parsePostDate } from './fields';
 import { type FrontMatterFormat, splitFrontMatter } from './frontmatter';
 import { decodePostText, MAX_NESTING, oneLine, tooDeepLine } from './text';
 
@@ -37,6 +37,10 @@ export interface Post {
   readonly source?: string;
   readonly author?: string;
   readonly categories?: readonly string[];
+  /** The post's `tags`, `categories` and `topics`, as written: routed by the `topics` setting. */
+  readonly topics?: readonly string[];
+  /** `audience: all` or the topics the post is meant for, overriding its tags. */
+  readonly audience?: 'all' | readonly string[];
 }
 
 export interface DiscoveredPosts {
@@ -217,6 +221,8 @@ export function postFromSource(text: string, rel: string): Post {
     url: field(['url', 'permalink'], () => optional(pickString(meta, 'url', 'permalink'), linkOnSite)),
     body,
     bodyLine: split.bodyLine,
+    topics: field(['tags', 'categories', 'topics'], () => pickWords(meta, 'tags', 'categories', 'topics')),
+    audience: field(['audience'], () => pickAudience(meta)),
   };
 }
 

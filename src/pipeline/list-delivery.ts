@@ -14,6 +14,7 @@ import { collectGarbagePeriodically } from '../fast/heap';
 import { readSubscribersApart } from './inputs';
 import { runBudget, subscribedKeys, suppressGoneMailboxes } from './policy';
 import { createProgress } from './progress';
+import { recipientsOf, settingsTopicRules, withDeliveryTimes } from './routing';
 import type { ReadyPost } from './render-posts';
 import type { PostReport } from './send-report';
 import { noteSigningSecret } from './signing-secret';
@@ -54,9 +55,10 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
     const runId = crypto.randomUUID();
     // every new post's audience is recorded up front; from then on the list is only needed as keys,
     // and the subscriber objects can go before the long part of the run
+    const rules = settingsTopicRules(settings);
     for (const { post } of ready) {
       if (!opts.fresh.includes(post)) continue;
-      record.queuePost(post, audience.values(), now());
+      record.queuePost(post, withDeliveryTimes(recipientsOf(post, audience.values(), rules), settings, now()), now());
       const stamp = fileStamp(settings.postsDir, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }
@@ -106,6 +108,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
         break;
       }
     }
+    if (settings.deliverAt) describeWaiting(io, record.waiting(now()), ready, settings.deliverAt);
     const capped = budget.remaining <= 0 && ready.some(({ post }) => record.dueCount(post.id, now(), opts.resendInDoubt) > 0);
     return { reports, capped };
   } finally {
@@ -127,4 +130,12 @@ async function readAudience(settings: Settings, record: SendRecord, io: Output, 
   }
   suppressGoneMailboxes(record, settings, inputs.subscriberMap);
   return inputs.subscriberMap;
+}
+
+/** Recipients whose own morning has not come yet are expected, not late: said once per post. */
+function describeWaiting(io: Output, waiting: ReadonlyMap<string, number>, ready: readonly ReadyPost[], deliverAt: string): void {
+  for (const { post } of ready) {
+    const n = waiting.get(post.id);
+    if (n) io.out(`"${post.title}": ${n} ${n === 1 ? 'recipient waits' : 'recipients wait'} for ${deliverAt} in their time zone`);
+  }
 }

@@ -1,5 +1,6 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
+import { audienceProblem, type TopicRules } from './audience';
 
 /**
  * What the record says, reduced to what planning needs. Declared here, where it is read: the
@@ -34,6 +35,10 @@ export interface PlanRequest {
   readonly includeExisting: boolean;
   readonly resendInDoubt: boolean;
   readonly now: Date;
+  /** The configured topics, when there are any: a new post whose `audience` names another is not sent. */
+  readonly topics?: TopicRules;
+  /** The welcome post's file ("posts/welcome.md"): never mailed to the list, only resumed for the new subscribers queued for it. */
+  readonly welcome?: string;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -63,6 +68,10 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
 
   for (const post of sortByDate(selected)) {
     const status = postStatus(post, record, request.now);
+    if (post.file === request.welcome) {
+      if (status === 'queued' && hasWork(record.counts.get(post.id), request.resendInDoubt)) resume.push(post);
+      continue;
+    }
     if (status === 'draft' || status === 'scheduled' || status === 'opted-out') {
       held.push({ post, status });
       if (explicit) problems.push(problem(ErrorCode.EPOST, heldMessage(status, post), { file: post.file }, heldHint(status)));
@@ -72,11 +81,13 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
       if (hasWork(record.counts.get(post.id), request.resendInDoubt)) resume.push(post);
       continue;
     }
-    if (status === 'baseline') {
-      if (explicit) fresh.push(post);
+    if (status === 'baseline' && !explicit) continue;
+    if (firstRun && !explicit && !request.includeExisting) {
+      baseline.push(post);
       continue;
     }
-    if (firstRun && !explicit && !request.includeExisting) baseline.push(post);
+    const wrongAudience = audienceProblem(post, request.topics);
+    if (wrongAudience) problems.push(wrongAudience);
     else fresh.push(post);
   }
   return { firstRun, baseline, fresh, resume, held, problems };

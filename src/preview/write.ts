@@ -33,7 +33,8 @@ export async function writePreview(previewDir: string, rendered: RenderedPost, s
     });
   }
   const message = personalise(compileMessage(rendered, sender, new Date()), recipient);
-  const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: unsubscribeLinks(sender, recipient).visible });
+  const links = unsubscribeLinks(sender, recipient);
+  const filled = fillMessage(rendered, { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible, preferences_url: links.preferences });
   const html = path.join(dir, 'email.html');
   const eml = path.join(dir, 'message.eml');
   fs.writeFileSync(html, filled.html);

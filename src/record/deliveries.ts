@@ -77,6 +77,14 @@ export class Deliveries {
     return row.n;
   }
 
+  /** Per post, the pending recipients whose local `deliverAt` has not come yet. */
+  waiting(now: Date): Map<string, number> {
+    const rows = this.db
+      .prepare(`SELECT post_id AS postId, count(*) AS n FROM deliveries WHERE ${OPEN} AND state = 'pending' AND next_attempt_at > ? GROUP BY post_id`)
+      .all(now.toISOString()) as { postId: string; n: number }[];
+    return new Map(rows.map((r) => [r.postId, r.n]));
+  }
+
   /** A recipient who left the list after the post was queued receives nothing. */
   skip(postId: string, key: string, reason: string, now: Date): void {
     this.db
@@ -143,8 +151,11 @@ export class Deliveries {
   }
 }
 
-/** Who may be attempted now (binds the time): pending, deferred whose wait is over, in doubt when asked. */
+/**
+ * Who may be attempted now (binds the time): pending and deferred whose time has come (a pending
+ * row's is its local `deliverAt`, a deferred row's the end of its back-off), in doubt when asked.
+ */
 function dueWhere(includeInDoubt: boolean): string {
-  const states = includeInDoubt ? `('pending', 'in_doubt')` : `('pending')`;
-  return `${OPEN} AND (state IN ${states} OR (state = 'deferred' AND (next_attempt_at IS NULL OR next_attempt_at <= ?)))`;
+  const states = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
+  return `${OPEN} AND state IN ${states} AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`;
 }

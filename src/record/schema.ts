@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { DIGEST_SCHEMA } from './digests';
 import { OPEN } from './rows';
 
 /** The record's tables, created when missing; `migrate` brings an older record up to them first. */
@@ -66,6 +67,7 @@ export function openDatabase(file: string, readonly: boolean): Database.Database
     db.pragma('wal_autocheckpoint = 1000');
     migrate(db);
     db.exec(SCHEMA);
+    db.exec(DIGEST_SCHEMA);
   }
   return db;
 }

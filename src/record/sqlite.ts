@@ -6,6 +6,7 @@ import { makeDir } from '../make-dir';
 import { type Claim, Deliveries, type Settle } from './deliveries';
 import { FeedRecord } from './feed-record';
 import { type FileStamp, FileStamps } from './file-stamps';
+import { Digests } from './digests';
 import { Posts, type QueueEntry } from './posts';
 import { BounceEvents } from './bounces';
 import { Reports } from './reports';
@@ -36,6 +37,8 @@ export class SendRecord {
   private feedPart?: FeedRecord;
   /** Bounces and complaints reported after a send (bounces.ts). */
   readonly feedback: BounceEvents;
+  /** Digest readers' items and their digests (digests.ts); written only through a writable record. */
+  readonly digests: Digests;
 
   private constructor(
     private readonly db: Database.Database,
@@ -48,6 +51,7 @@ export class SendRecord {
     this.stamps = new FileStamps(db);
     this.secrets = new SecretUses(db);
     this.feedback = new BounceEvents(db, readonly);
+    this.digests = new Digests(db, this.postsPart);
   }
 
   /**
@@ -128,6 +132,16 @@ export class SendRecord {
   /** How many recipients of a post `due` would return, for progress reporting. */
   dueCount(postId: string, now: Date, includeInDoubt: boolean): number {
     return this.deliveries.dueCount(postId, now, includeInDoubt);
+  }
+
+  /** One more recipient of a post (a welcome); false when the address has one already. */
+  addRecipient(post: { id: string; file: string; title: string }, recipient: QueueEntry, now: Date): boolean {
+    return this.postsPart.addRecipient(post, recipient, now);
+  }
+
+  /** Per post, the pending recipients waiting for their local `deliverAt`. */
+  waiting(now: Date): Map<string, number> {
+    return this.deliveries.waiting(now);
   }
 
   /** One transaction: outcomes recorded and the next recipients claimed, durably, before hand-off. */

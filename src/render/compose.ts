@@ -113,7 +113,7 @@ export function joinStatic(pieces: readonly (string | BodySlot)[]): (Buffer | Bo
 /** `messageId` is the recipient's Message-ID when the caller has it already (the send loop's claim). */
 export function personalise(template: MessageTemplate, recipient: Recipient, messageId = messageIdFor(template.sender, template.postId, recipient.key)): RenderedMessage {
   const links = unsubscribeLinks(template.sender, recipient);
-  const values: RecipientValues = { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible };
+  const values: RecipientValues = { name: recipient.name, email: recipient.email, unsubscribe_url: links.visible, preferences_url: links.preferences };
   let head = header('To', formatAddress(recipient.name, recipient.email));
   if (template.staticSubject === undefined) head += header('Subject', encodeText(fillPlain(template.subject, values)));
   head += header('Message-ID', messageId);

@@ -19,6 +19,8 @@ export interface Sender {
    * with token=… set, and a token's characters need no escaping in a query.
    */
   readonly unsubscribeUrl?: readonly [before: string, after: string];
+  /** The preferences page beside the unsubscribe page, around the same per-subscriber token. */
+  readonly preferencesUrl?: readonly [before: string, after: string];
   readonly unsubscribeMailto: string;
   readonly secret?: string;
   /** Feedback-ID's parts, or undefined when it is turned off. */
@@ -83,6 +85,7 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
       : undefined,
     messageIdDomain: domain,
     unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
+    preferencesUrl: settings.unsubscribe.url ? aroundToken(new URL('preferences', settings.unsubscribe.url).toString()) : undefined,
     unsubscribeMailto: `${mailto.slice(0, mailto.lastIndexOf('@'))}@${asciiDomain(mailto.slice(mailto.lastIndexOf('@') + 1))}`,
     secret,
     returnPath,
@@ -126,6 +129,8 @@ export interface UnsubscribeLinks {
   readonly visible: string;
   readonly header: string;
   readonly oneClick: boolean;
+  /** The reader's preferences page (same token), when there is one. */
+  readonly preferences?: string;
 }
 
 export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'key' | 'email'>): UnsubscribeLinks {
@@ -133,7 +138,8 @@ export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'k
   const mailto = `mailto:${sender.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
   if (sender.unsubscribeUrl) {
     const https = sender.unsubscribeUrl[0] + token + sender.unsubscribeUrl[1];
-    return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true };
+    const preferences = sender.preferencesUrl ? sender.preferencesUrl[0] + token + sender.preferencesUrl[1] : undefined;
+    return { visible: https, header: `<${https}>, <${mailto}>`, oneClick: true, preferences };
   }
   return { visible: mailto, header: `<${mailto}>`, oneClick: false };
 }

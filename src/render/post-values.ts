@@ -7,7 +7,7 @@ import type { PostValues } from './template';
 const WORDS_PER_MINUTE = 230;
 
 /** The settings a post's template values come from. */
-export type ValueSettings = Pick<RenderSettings, 'name' | 'siteUrl' | 'postUrl' | 'postalAddress' | 'logoUrl'>;
+export type ValueSettings = Pick<RenderSettings, 'name' | 'siteUrl' | 'postUrl' | 'postalAddress' | 'logoUrl' | 'preferencesPage'>;
 
 export function postValues(post: Post, settings: ValueSettings, contentHtml: string, now: Date): PostValues {
   const words = post.body.split(/\s+/).filter(Boolean).length;
@@ -24,6 +24,7 @@ export function postValues(post: Post, settings: ValueSettings, contentHtml: str
     logo_url: (settings.logoUrl && allowedUrl(settings.logoUrl, settings.siteUrl, { image: true })) || '',
     year: String(now.getFullYear()),
     content: contentHtml,
+    preferences_page: settings.preferencesPage ? 'yes' : '',
   };
 }
 
@@ -45,6 +46,7 @@ export function neutralValues(settings: Pick<RenderSettings, 'name' | 'siteUrl' 
   return {
     title: 'Title', summary: 'Summary', date: '1 January 2026', date_iso: '2026-01-01', reading_time: '1 min read',
     url: settings.siteUrl, newsletter_name: settings.name, site_url: settings.siteUrl, postal_address: 'Address', logo_url: settings.logoUrl ?? '', year: '2026', content: '<p>Text</p>',
+    preferences_page: 'yes',
   };
 }
 

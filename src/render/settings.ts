@@ -18,10 +18,12 @@ export interface RenderSettings {
   readonly postalAddress?: string;
   readonly logoUrl?: string;
   readonly renderTimeoutSeconds: number;
+  /** herald serve has a preferences page (there is an https unsubscribe URL): the footer may link to it. */
+  readonly preferencesPage?: boolean;
 }
 
 /** Exactly the fields of RenderSettings, copied out of anything that has them (the whole Settings). */
-export function renderSettings(settings: RenderSettings): RenderSettings {
+export function renderSettings(settings: RenderSettings & { readonly unsubscribe?: { readonly url?: string } }): RenderSettings {
   return {
     root: settings.root,
     templatesDir: settings.templatesDir,
@@ -34,5 +36,6 @@ export function renderSettings(settings: RenderSettings): RenderSettings {
     postalAddress: settings.postalAddress,
     logoUrl: settings.logoUrl,
     renderTimeoutSeconds: settings.renderTimeoutSeconds,
+    preferencesPage: settings.preferencesPage ?? Boolean(settings.unsubscribe?.url),
   };
 }

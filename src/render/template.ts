@@ -11,12 +11,14 @@ import { ErrorCode, HeraldError } from '../errors';
  */
 export const POST_VARS = [
   'title', 'summary', 'date', 'date_iso', 'reading_time', 'url', 'newsletter_name', 'site_url', 'postal_address', 'logo_url', 'year', 'content',
+  'preferences_page',
 ] as const;
-export const RECIPIENT_VARS = ['name', 'email', 'unsubscribe_url'] as const;
+export const RECIPIENT_VARS = ['name', 'email', 'unsubscribe_url', 'preferences_url'] as const;
 export type PostVar = (typeof POST_VARS)[number];
 export type RecipientVar = (typeof RECIPIENT_VARS)[number];
 export type PostValues = Readonly<Record<PostVar, string>>;
-export type RecipientValues = Readonly<Record<RecipientVar, string>>;
+/** preferences_url is empty where there is no preferences page (no https unsubscribe URL, or a preview). */
+export type RecipientValues = Readonly<Record<Exclude<RecipientVar, 'preferences_url'>, string>> & { readonly preferences_url?: string };
 
 interface Slot {
   readonly name: RecipientVar;

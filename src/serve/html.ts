@@ -24,10 +24,18 @@ const STYLE = `
   input[type=email], input[type=text] { box-sizing: border-box; width: 100%; padding: 10px 12px; margin: 0 0 16px; border: 1px solid #d1d5db; border-radius: 6px; font: inherit; }
   button { padding: 12px 22px; border: 0; border-radius: 6px; background: #2563eb; color: #fff; font: inherit; font-weight: 600; cursor: pointer; }
   .trap { position: absolute; left: -10000px; }
+  fieldset { border: 1px solid #d1d5db; border-radius: 6px; margin: 0 0 16px; padding: 12px 16px; }
+  legend { font-size: 14px; font-weight: 600; padding: 0 4px; }
+  .choice { display: flex; gap: 8px; align-items: center; margin: 0 0 8px; }
+  .choice label { display: inline; margin: 0; font-weight: 400; font-size: 16px; }
+  .choice input { width: 20px; height: 20px; margin: 0; }
+  select { box-sizing: border-box; width: 100%; padding: 10px 12px; margin: 0 0 16px; border: 1px solid #d1d5db; border-radius: 6px; font: inherit; background: #fff; color: #1f2937; }
+  h2 { font-size: 18px; margin: 32px 0 8px; }
+  button.quiet { background: #fff; color: #b91c1c; border: 1px solid #b91c1c; }
   @media (prefers-color-scheme: dark) { body { background: #111827; color: #e5e7eb; } main { background: #1f2937; } .small { color: #9ca3af; } }
 `;
 
-function layout(status: number, newsletter: string, title: string, body: string): Page {
+export function layout(status: number, newsletter: string, title: string, body: string): Page {
   const html = `<!doctype html>
 <html lang="en">
 <head>

@@ -31,3 +31,8 @@ export interface MailResult {
 export interface MailPort {
   send(message: MailMessage): Promise<MailResult>;
 }
+
+/** Welcomes a new subscriber (the `welcome` post); returns at once, the adapter sends it later. */
+export interface WelcomePort {
+  welcome(email: string, name: string): void;
+}

@@ -4,6 +4,7 @@ import type { Handler, HandlerContext } from './exchange';
 import { confirmHandlers } from './handlers/confirm';
 import { type SubscribeContext, subscribeHandlers } from './handlers/subscribe';
 import { unsubscribeHandlers } from './handlers/unsubscribe';
+import { type PreferencesContext, preferencesHandlers } from './handlers/preferences';
 import type { Route } from './router';
 
 /**
@@ -12,6 +13,8 @@ import type { Route } from './router';
  */
 export interface ServeRoutes {
   readonly unsubscribePath: string;
+  /** The preferences page beside the unsubscribe page ("Manage your subscription" in every email). */
+  readonly preferencesPath: string;
   readonly subscribe?: { readonly path: string; readonly confirmPath: string; readonly confirmUrl: string };
 }
 
@@ -31,7 +34,8 @@ export function serveRoutes(settings: Settings): ServeRoutes {
   }
   const url = new URL(base);
   const unsubscribePath = url.pathname;
-  if (!settings.serve.subscribeForm) return { unsubscribePath };
+  const preferencesPath = new URL('preferences', url).pathname;
+  if (!settings.serve.subscribeForm) return { unsubscribePath, preferencesPath };
   const subscribePath = new URL('subscribe', url).pathname;
   const confirm = new URL('subscribe/confirm', url);
   if (subscribePath === unsubscribePath || confirm.pathname === unsubscribePath) {
@@ -39,13 +43,17 @@ export function serveRoutes(settings: Settings): ServeRoutes {
       hint: 'Give the unsubscribe URL a path of its own, e.g. https://news.example.com/unsubscribe.',
     });
   }
-  return { unsubscribePath, subscribe: { path: subscribePath, confirmPath: confirm.pathname, confirmUrl: `${confirm.origin}${confirm.pathname}` } };
+  return { unsubscribePath, preferencesPath, subscribe: { path: subscribePath, confirmPath: confirm.pathname, confirmUrl: `${confirm.origin}${confirm.pathname}` } };
 }
 
 /** Which handler answers which method on which page; HEAD is answered as GET, without the body. */
-export function routeTable(routes: ServeRoutes, ctx: HandlerContext, form?: SubscribeContext): Route<Handler>[] {
+export function routeTable(routes: ServeRoutes, ctx: HandlerContext, form?: SubscribeContext, prefs?: PreferencesContext): Route<Handler>[] {
   const unsubscribe = unsubscribeHandlers(ctx);
   const table: Route<Handler>[] = [{ path: routes.unsubscribePath, methods: { GET: unsubscribe.page, HEAD: unsubscribe.page, POST: unsubscribe.oneClick } }];
+  if (prefs && routes.preferencesPath !== routes.unsubscribePath) {
+    const preferences = preferencesHandlers(prefs);
+    table.push({ path: routes.preferencesPath, methods: { GET: preferences.page, HEAD: preferences.page, POST: preferences.save } });
+  }
   if (routes.subscribe && form) {
     const subscribe = subscribeHandlers(form);
     const confirm = confirmHandlers(form);

@@ -8,7 +8,8 @@ import { type Exchange, type Handler, type HandlerContext, errorText, respond } 
 import type { SubscribeContext } from './handlers/subscribe';
 import { methodNotAllowed, notFound, unsubscribePages } from './html';
 import { type Listening, httpLifecycle } from './lifecycle';
-import type { MailPort, ServeLog } from './ports';
+import type { MailPort, ServeLog, WelcomePort } from './ports';
+import { topicRules } from '../plan/audience';
 import { logWhenDone } from './request-log';
 import { type Match, type Router, createRouter } from './router';
 import { type ServeRoutes, routeTable, serveRoutes } from './routes';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   readonly log: ServeLog;
   /** How the confirmation emails leave; needed when serve.subscribeForm is on. The caller opens and closes it. */
   readonly mail?: MailPort;
+  /** Welcomes an address once it is confirmed (the `welcome` post). */
+  readonly welcome?: WelcomePort;
   readonly now?: () => Date;
   /** Provider webhook secrets, from the environment (handlers/webhooks.ts). */
   readonly webhooks?: WebhookSecrets;
@@ -54,8 +57,9 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
     now: opts.now ?? (() => new Date()),
     log: opts.log,
   };
-  const form = routes.subscribe ? openSubscribeForm(settings, ctx, routes.subscribe.confirmUrl, opts.mail) : undefined;
-  const router = createRouter([...routeTable(routes, ctx, form?.ctx), ...webhookRoutes(settings, opts.webhooks ?? {}, ctx)]);
+  const form = routes.subscribe ? openSubscribeForm(settings, ctx, routes.subscribe.confirmUrl, opts.mail, opts.welcome) : undefined;
+  const prefs = { ...ctx, rules: topicRules(settings.topics, settings.noTopics), noTopics: settings.noTopics, defaultZone: settings.schedule.timezone };
+  const router = createRouter([...routeTable(routes, ctx, form?.ctx, prefs), ...webhookRoutes(settings, opts.webhooks ?? {}, ctx)]);
   const life = httpLifecycle((req, res) => void handle(req, res, { router, ctx, stopping: () => life.stopping() }));
   let listening: Listening;
   try {
@@ -70,7 +74,7 @@ export async function startServer(settings: Settings, opts: ServerOptions): Prom
 }
 
 /** The form's flow and its persistent rate limits (closed with the server). */
-function openSubscribeForm(settings: Settings, ctx: HandlerContext, confirmUrl: string, mail: MailPort | undefined): { ctx: SubscribeContext; limits: RateLimits } {
+function openSubscribeForm(settings: Settings, ctx: HandlerContext, confirmUrl: string, mail: MailPort | undefined, welcome: WelcomePort | undefined): { ctx: SubscribeContext; limits: RateLimits } {
   if (!mail) {
     throw new HeraldError(ErrorCode.ECONFIG, 'serve.subscribeForm is on but HERALD_SMTP_URL is not set, so confirmation emails cannot be sent', {
       hint: 'Set HERALD_SMTP_URL, or turn serve.subscribeForm off.',
@@ -80,7 +84,7 @@ function openSubscribeForm(settings: Settings, ctx: HandlerContext, confirmUrl: 
   const dkim = loadDkim(settings);
   const limits = RateLimits.open(settings.stateDir, settings.env.secret!);
   const flow = new SubscribeFlow({ settings, limits, sender, secret: settings.env.secret!, confirmUrl, dkim, now: ctx.now, mail });
-  return { ctx: { ...ctx, flow, trustProxy: settings.serve.trustProxy }, limits };
+  return { ctx: { ...ctx, flow, trustProxy: settings.serve.trustProxy, welcome }, limits };
 }
 
 interface RequestDeps {

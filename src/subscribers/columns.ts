@@ -16,6 +16,13 @@ const LAST_NAME_HEADERS = ['lastname', 'surname', 'familyname', 'last'];
 /** The status column of a subscriber file: a word from status.ts that says the row receives nothing. */
 export const STATUS_HEADERS = ['status', 'subscriptionstatus', 'memberstatus'];
 
+/** The topics a subscriber chose, separated by ";" or "|" as exports write them. */
+const TOPIC_HEADERS = ['topics', 'tags'];
+/** The subscriber's IANA time zone, for `deliverAt`. */
+const TIME_ZONE_HEADERS = ['timezone', 'tz', 'zone'];
+/** instant, daily or weekly (with a weekday): how often the subscriber is mailed. */
+const FREQUENCY_HEADERS = ['frequency', 'digest'];
+
 /** Column indexes, -1 where the header has no such column. */
 export interface Columns {
   readonly email: number;
@@ -23,6 +30,9 @@ export interface Columns {
   readonly first: number;
   readonly last: number;
   readonly status: number;
+  readonly topics: number;
+  readonly timeZone: number;
+  readonly frequency: number;
 }
 
 export function findColumns(header: readonly string[]): Columns {
@@ -34,7 +44,10 @@ export function findColumns(header: readonly string[]): Columns {
     }
     return -1;
   };
-  return { email: find(EMAIL_HEADERS), name: find(NAME_HEADERS), first: find(FIRST_NAME_HEADERS), last: find(LAST_NAME_HEADERS), status: find(STATUS_HEADERS) };
+  return {
+    email: find(EMAIL_HEADERS), name: find(NAME_HEADERS), first: find(FIRST_NAME_HEADERS), last: find(LAST_NAME_HEADERS), status: find(STATUS_HEADERS),
+    topics: find(TOPIC_HEADERS), timeZone: find(TIME_ZONE_HEADERS), frequency: find(FREQUENCY_HEADERS),
+  };
 }
 
 /**
@@ -59,4 +72,12 @@ export function cleanName(name: string): string {
 /** Text a person reads in a CSV cell: control characters and runs of white space become one space, trimmed, at most `max` characters. */
 export function oneLineText(value: string, max: number): string {
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
+/** A topics cell's words: split on ";" or "|" (a "," too, when the cell has neither), each once. */
+export function topicWords(cell: string): string[] | undefined {
+  if (!cell) return undefined;
+  const parts = cell.split(/[;|]/.test(cell) ? /[;|]/ : /,/).map((w) => oneLineText(w, 100)).filter(Boolean);
+  const words = [...new Set(parts)];
+  return words.length ? words : undefined;
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, type Problem, problem, warning } from '../errors';
+import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
+import { type Preference, readPreferences } from './preferences';
+import { parseFrequency } from '../plan/digest-period';
 import { checkAddress } from './address';
-import { type Columns, cleanName, findColumns, nameOf } from './columns';
+import { type Columns, cleanName, findColumns, nameOf, topicWords } from './columns';
 import { eachRecord } from './csv';
 import { SUPPRESSION_FILE, listCsvFiles, listFileName } from './files';
 import { EXCLUDED_STATUSES } from './status';
@@ -19,6 +21,12 @@ export interface Subscriber {
   readonly key: string;
   readonly name: string;
   readonly smtputf8: boolean;
+  /** The topics column's words, as written (the `topics` setting decides what they mean). */
+  readonly topics?: readonly string[];
+  /** An IANA time zone from the list (checked when read), for `deliverAt`. */
+  readonly timeZone?: string;
+  /** "daily" or "weekly:DAY" for a digest reader; absent for instant. */
+  readonly frequency?: string;
 }
 
 export interface SubscriberRow extends Subscriber {
@@ -56,7 +64,27 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
   }
   const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
   append(problems, duplicates);
+  applyPreferences(unique, dir, problems);
   return { subscribers: unique, excluded, problems, files: files.map(listFileName), brokenFiles };
+}
+
+/** A reader's choices on the preferences page override their list row (preferences.ts). */
+function applyPreferences(subscribers: Subscriber[], dir: string, problems: Problem[]): void {
+  let chosen: ReadonlyMap<string, Preference>;
+  try {
+    chosen = readPreferences(dir);
+  } catch (err) {
+    problems.push(problemFromError(err));
+    return;
+  }
+  if (!chosen.size) return;
+  for (let i = 0; i < subscribers.length; i++) {
+    const p = chosen.get(subscribers[i]!.key);
+    if (!p) continue;
+    const { topics: _topics, timeZone: _zone, frequency: listed, ...rest } = subscribers[i]!;
+    const frequency = p.frequency ? parseFrequency(p.frequency) : listed;
+    subscribers[i] = withChoices(rest, p.topics.length ? p.topics : undefined, p.timeZone ? canonicalTimeZone(p.timeZone) : undefined, frequency === 'instant' ? undefined : frequency);
+  }
 }
 
 function append<T>(to: T[], items: readonly T[]): void {
@@ -139,7 +167,49 @@ function takeRow(record: string[], line: number, columns: Columns, file: string,
     result.excluded.add(check.key);
     return;
   }
-  result.rows.push({ email: check.address, key: check.key, name: cleanName(nameOf(cell, columns)), smtputf8: check.smtputf8, file, line });
+  const row: SubscriberRow = { email: check.address, key: check.key, name: cleanName(nameOf(cell, columns)), smtputf8: check.smtputf8, file, line };
+  result.rows.push(withChoices(row, topicWords(cell(columns.topics)), zoneCell(cell(columns.timeZone), file, line, result.problems), frequencyCell(cell(columns.frequency), file, line, result.problems)));
+}
+
+/** Only rows that have them carry topics and a time zone: most lists have neither, and 100,000 rows of undefined keys cost memory. */
+function withChoices<T extends Subscriber>(row: T, topics: readonly string[] | undefined, timeZone: string | undefined, frequency?: string): T {
+  if (topics === undefined && timeZone === undefined && frequency === undefined) return row;
+  return { ...row, ...(topics ? { topics } : {}), ...(timeZone ? { timeZone } : {}), ...(frequency ? { frequency } : {}) };
+}
+
+/** A frequency cell, checked: a wrong one is reported with its line, and the row is mailed instantly. */
+function frequencyCell(value: string, file: string, line: number, problems: Problem[]): string | undefined {
+  const frequency = parseFrequency(value);
+  if (frequency === undefined) {
+    problems.push(problem(ErrorCode.ESUBSCRIBER, `"${value.slice(0, 60)}" is not a frequency; this subscriber is mailed each post at once`, { file, line },
+      'Write instant, daily, or weekly with a weekday ("weekly monday"), or leave the cell empty.'));
+  }
+  return frequency === 'instant' ? undefined : frequency;
+}
+
+/** A time zone cell, checked: a wrong one is reported with its line, and the row is mailed at the newsletter's time zone. */
+function zoneCell(value: string, file: string, line: number, problems: Problem[]): string | undefined {
+  if (!value) return undefined;
+  const zone = canonicalTimeZone(value);
+  if (zone) return zone;
+  problems.push(problem(ErrorCode.ESUBSCRIBER, `"${value.slice(0, 60)}" is not a time zone; this subscriber is mailed at the newsletter's time zone (schedule.timezone)`, { file, line },
+    'Write an IANA time zone name such as "Europe/Berlin", "America/Chicago" or "UTC", or leave the cell empty.'));
+  return undefined;
+}
+
+const knownZones = new Map<string, string | undefined>();
+
+/** The IANA name Intl knows a zone by ("europe/berlin" → "Europe/Berlin"), or undefined; cached, since a list repeats a few zones. */
+export function canonicalTimeZone(value: string): string | undefined {
+  if (knownZones.has(value)) return knownZones.get(value);
+  let zone: string | undefined;
+  try {
+    zone = /^[A-Za-z][A-Za-z0-9_+\/-]*$/.test(value) ? new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone : undefined;
+  } catch {
+    zone = undefined;
+  }
+  knownZones.set(value, zone);
+  return zone;
 }
 
 function dedupe(rows: SubscriberRow[]): { unique: Subscriber[]; duplicates: Problem[] } {
@@ -153,5 +223,5 @@ function dedupe(rows: SubscriberRow[]): { unique: Subscriber[]; duplicates: Prob
     }
     seen.set(row.key, row);
   }
-  return { unique: [...seen.values()].map(({ email, key, name, smtputf8 }) => ({ email, key, name, smtputf8 })), duplicates };
+  return { unique: [...seen.values()].map(({ email, key, name, smtputf8, topics, timeZone, frequency }) => withChoices({ email, key, name, smtputf8 }, topics, timeZone, frequency)), duplicates };
 }

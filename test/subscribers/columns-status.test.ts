@@ -28,7 +28,7 @@ const names = (): string[][] => discoverSubscribers(dir).subscribers.map((s) => 
 
 describe('columns', () => {
   test('headers are found however an export spells them, the preferred name first', () => {
-    expect(findColumns(['First Name', 'Mail', 'EMAIL-ADDRESS', 'Last Name', 'Member Status'])).toEqual({ email: 2, name: -1, first: 0, last: 3, status: 4 });
+    expect(findColumns(['First Name', 'Mail', 'EMAIL-ADDRESS', 'Last Name', 'Member Status'])).toEqual({ email: 2, name: -1, first: 0, last: 3, status: 4, topics: -1, timeZone: -1, frequency: -1 });
     expect(findColumns(['joined', 'contact'])).toMatchObject({ email: -1 });
   });
 

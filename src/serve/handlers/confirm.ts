@@ -48,6 +48,7 @@ async function confirm(ctx: SubscribeContext, ex: Exchange): Promise<void> {
     return respond(ex, subscribePages.refused(ctx.newsletter));
   }
   ex.outcome = result.kind === 'added' ? `subscribed${result.lifted ? ' (was unsubscribed)' : ''}` : 'subscribed-already';
+  if (result.kind === 'added') ctx.welcome?.welcome(link.email, link.name);
   respond(ex, subscribePages.confirmed(ctx.newsletter, link.email));
 }
 

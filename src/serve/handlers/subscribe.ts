@@ -3,6 +3,7 @@ import { type Exchange, type HandlerContext, readForm, respond } from '../exchan
 import { subscribePages } from '../html';
 import { maskAddress } from '../request-log';
 import { MAX_ADDRESS_LENGTH, MAX_FORM_BYTES, MAX_NAME_LENGTH, type SubscribeFlow, type SubscribeOutcome } from '../subscribe';
+import type { WelcomePort } from '../ports';
 
 /**
  * The subscribe form (serve.subscribeForm): GET shows it; POST asks for a confirmation email.
@@ -13,6 +14,7 @@ export interface SubscribeContext extends HandlerContext {
   readonly flow: SubscribeFlow;
   /** serve.trustProxy: the client is the address the proxy appended to X-Forwarded-For. */
   readonly trustProxy: boolean;
+  readonly welcome?: WelcomePort;
 }
 
 export interface SubscribeHandlers {
