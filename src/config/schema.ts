@@ -1,6 +1,7 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
+import { footerWithinBytesSetting } from './html-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -65,6 +66,7 @@ const configSchema = z.strictObject({
     })
     .default({ cron: '*/10 * * * *', timezone: 'UTC' }),
   renderTimeoutSeconds: z.number().positive().default(60).describe('a post that takes longer to render is stopped and reported; the others go on'),
+  footerWithinBytes: footerWithinBytesSetting,
   logoUrl: httpUrl.optional().describe('an image shown in the email header (absolute https URL)'),
   dkim: z
     .strictObject({

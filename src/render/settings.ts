@@ -18,6 +18,8 @@ export interface RenderSettings {
   readonly postalAddress?: string;
   readonly logoUrl?: string;
   readonly renderTimeoutSeconds: number;
+  /** Where the footer must start, in bytes of HTML; longer posts are cut (0: never). Default FOOTER_WITHIN_BYTES. */
+  readonly footerWithinBytes?: number;
 }
 
 /** Exactly the fields of RenderSettings, copied out of anything that has them (the whole Settings). */
@@ -34,5 +36,6 @@ export function renderSettings(settings: RenderSettings): RenderSettings {
     postalAddress: settings.postalAddress,
     logoUrl: settings.logoUrl,
     renderTimeoutSeconds: settings.renderTimeoutSeconds,
+    footerWithinBytes: settings.footerWithinBytes,
   };
 }
