@@ -20,6 +20,8 @@ const PREVIEW_HOST = '127.0.0.1';
 
 export interface PreviewOptions {
   readonly screenshots: boolean;
+  /** Dark-mode screenshots too (email-dark-375.png, email-dark-600.png). */
+  readonly dark?: boolean;
   readonly serve: boolean;
   readonly port: number;
   /** Resolves when the live preview should stop (default: SIGINT or SIGTERM). */
@@ -85,13 +87,17 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
 
   let code: number = ExitCode.OK;
   if (opts.screenshots) {
-    const shot = await screenshotEmail(files.html, files.dir, { localFile: siteFiles(settings.siteUrl, [settings.postsDir, settings.root]) });
-    if ('unavailable' in shot) {
-      io.err(`error: no screenshots: Chromium was not found (${shot.unavailable}).`);
-      code = ExitCode.FAILED;
-    } else {
-      io.out(`  screenshots: ${shot.files.map(shown).join(', ')}`);
-      if (shot.overflowAt375) {
+    const schemes = opts.dark ? (['light', 'dark'] as const) : (['light'] as const);
+    for (const colorScheme of schemes) {
+      const prefix = colorScheme === 'dark' ? 'email-dark' : 'email';
+      const shot = await screenshotEmail(files.html, files.dir, { localFile: siteFiles(settings.siteUrl, [settings.postsDir, settings.root]), colorScheme, prefix });
+      if ('unavailable' in shot) {
+        io.err(`error: no screenshots: Chromium was not found (${shot.unavailable}).`);
+        code = ExitCode.FAILED;
+        break;
+      }
+      io.out(`  screenshots${colorScheme === 'dark' ? ' (dark mode)' : ''}: ${shot.files.map(shown).join(', ')}`);
+      if (shot.overflowAt375 && colorScheme === 'light') {
         io.err(`warning: ${post.file}: the email is wider than a 375 px phone screen, so it scrolls sideways there (see ${path.basename(shot.files[0] ?? '')})`);
       }
     }

@@ -6,6 +6,7 @@ import { bounceSchema } from './bounce-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 import { relaysSchema } from './relay-settings';
 import { readerSettingsShape } from './reader-settings';
+import { footerWithinBytesSetting } from './html-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -72,6 +73,7 @@ const configSchema = z.strictObject({
     })
     .default({ cron: '*/10 * * * *', timezone: 'UTC' }),
   renderTimeoutSeconds: z.number().positive().default(60).describe('a post that takes longer to render is stopped and reported; the others go on'),
+  footerWithinBytes: footerWithinBytesSetting,
   logoUrl: httpUrl.optional().describe('an image shown in the email header (absolute https URL)'),
   dkim: z
     .strictObject({

@@ -2,13 +2,16 @@ import path from 'node:path';
 import type { Post } from '../discover/posts';
 import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
 import { markdownToHtml, sanitizePostHtml } from './markdown';
+import { columnWidth, fitImages, scrollingTables } from './fit';
+import { minifyHtml } from './minify';
 import { compileMjml } from './mjml';
 import { neutralValues, postValues } from './post-values';
+import { blocksWithin, bytesOf, cutContent, cutWarning, FOOTER_WITHIN_BYTES, footerOffset, topLevelBlocks } from './cut';
 import { type RenderedPost, fillMessage } from './rendered';
 import type { RenderSettings } from './settings';
-import { type PreparedTemplate, prepareTemplate, splitSegments } from './template';
-import { readTemplate } from './template-file';
-import { htmlToPlainText } from './text';
+import { type PostValues, type PreparedTemplate, prepareTemplate, type Segments, splitSegments } from './template';
+import { readTemplate, type TemplateFile } from './template-file';
+import { htmlToPlainText, wrapText } from './text';
 import { contentMarkers, describeFaults, type Fault, verifyEmail, withoutMarkers } from './verify';
 
 // the names callers have imported from here; each now lives in the module of its job
@@ -29,31 +32,40 @@ const TEXT_TEMPLATE = `{{ title }}
 Read it on the website: {{ url }}
 {{ newsletter_name }}{{#postal_address}}
 {{ postal_address }}{{/postal_address}}
-You are receiving this because you subscribed with {{ email }}.
+You are receiving this because you subscribed with
+{{ email }}.
 Unsubscribe: {{ unsubscribe_url }}
 `;
 
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
 export async function renderPost(post: Post, settings: RenderSettings, now: Date): Promise<RenderedPost> {
   const template = readTemplate(settings, post.template ?? settings.template, post);
-  const content = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, settings.siteUrl);
+  const source = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, settings.siteUrl);
+  const fitted = fitImages(source, columnWidth(template.source), post.file);
+  const content = fitted.html;
   const values = postValues(post, settings, content, now);
-  const markers = contentMarkers();
-  const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + content + markers.end });
-  const compiled = await compileMjml(prepared.source, template.file, template.absPath);
-  if (compiled.problems.length) {
-    // content shifts line numbers; the template alone, with one-line values, gives the real ones
-    const exact = await validateTemplate(template.source, template.file, settings, template.absPath);
-    const list = (exact.length ? exact : compiled.problems).map((p) => `line ${p.line}: ${p.message}`).join('; ');
-    throw new HeraldError(ErrorCode.ETEMPLATE, `MJML reports problems: ${list}`, {
-      location: { file: template.file, line: (exact[0] ?? compiled.problems[0])?.line },
-      hint: `Fix the template; ${post.file} is not sent until it compiles cleanly.`,
-    });
+  const limit = settings.footerWithinBytes ?? FOOTER_WITHIN_BYTES;
+  const blocks = limit > 0 ? topLevelBlocks(content) : [{ html: content, close: '' }];
+  const total = Buffer.byteLength(content, 'utf8');
+  // a post far longer than the limit is cut before its first compile: MJML's inliner is slow on megabytes
+  let keep = total > limit && limit > 0 ? blocksWithin(blocks, limit) : blocks.length;
+  let html = await compileHtml(post, settings, template, { ...values, content: keep < blocks.length ? cutContent(blocks, keep, values.url) : content });
+  const warnings: Problem[] = [...fitted.warnings];
+  if (limit > 0 && (keep < blocks.length || (footerOffset(html) ?? 0) > limit)) {
+    // what is not the post's before the footer is the template's; the post gets the rest of the limit
+    for (let round = 0; round < 8 && keep > 0 && (footerOffset(html) ?? 0) > limit; round++) {
+      keep = Math.min(keep - 1, blocksWithin(blocks, bytesOf(blocks, keep) - ((footerOffset(html) ?? 0) - limit)));
+      html = await compileHtml(post, settings, template, { ...values, content: cutContent(blocks, keep, values.url) });
+    }
+    if (keep < blocks.length) warnings.push(cutWarning(post.file, bytesOf(blocks, keep), total, limit));
+    const offset = footerOffset(html) ?? 0;
+    if (offset > limit) {
+      warnings.push(warning(ErrorCode.EPOST, `the template ${template.file} puts the footer at byte ${offset.toLocaleString('en-US')} of the HTML even with the post cut short, past "footerWithinBytes" (${limit.toLocaleString('en-US')})`,
+        { file: post.file }, 'Make the template leaner (styles in <mj-style inline="inline"> are copied onto every element), or raise "footerWithinBytes".'));
+    }
   }
-  const faults = verifyEmail(compiled.html, markers, unsubscribeMarkers(prepared));
-  if (faults.length) throw templateFaults(faults, template, post.file, `Fix the template; ${post.file} is not sent until then.`);
-  const html = splitSegments(withoutMarkers(compiled.html, markers), prepared);
-  const textValues = { ...values, content: htmlToPlainText(content) };
+  // the plain text has the whole post: only the HTML is clipped by Gmail; long values wrap as the content does
+  const textValues = { ...values, title: wrapText(values.title), newsletter_name: wrapText(values.newsletter_name), postal_address: wrapText(values.postal_address), content: htmlToPlainText(content) };
   const text = prepareTemplate(TEXT_TEMPLATE, 'built-in text template', textValues, (s) => s);
   const textFaults = verifyText(text, textValues.content);
   if (textFaults.length) throw templateFaults(textFaults, { file: 'built-in text template', source: TEXT_TEMPLATE }, post.file, 'This is a fault in herald itself; please report it.');
@@ -67,7 +79,27 @@ export async function renderPost(post: Post, settings: RenderSettings, now: Date
     url: values.url,
     warnings: [],
   };
-  return { ...rendered, warnings: sizeWarnings(rendered) };
+  return { ...rendered, warnings: [...warnings, ...sizeWarnings(rendered, limit, Buffer.byteLength(content, 'utf8'))] };
+}
+
+/** The template filled with the post's values, compiled by MJML, checked, and split at the recipient values. */
+async function compileHtml(post: Post, settings: RenderSettings, template: TemplateFile, values: PostValues): Promise<Segments> {
+  const markers = contentMarkers();
+  const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + scrollingTables(values.content) + markers.end });
+  const compiled = await compileMjml(prepared.source, template.file, template.absPath);
+  if (compiled.problems.length) {
+    // content shifts line numbers; the template alone, with one-line values, gives the real ones
+    const exact = await validateTemplate(template.source, template.file, settings, template.absPath);
+    const list = (exact.length ? exact : compiled.problems).map((p) => `line ${p.line}: ${p.message}`).join('; ');
+    throw new HeraldError(ErrorCode.ETEMPLATE, `MJML reports problems: ${list}`, {
+      location: { file: template.file, line: (exact[0] ?? compiled.problems[0])?.line },
+      hint: `Fix the template; ${post.file} is not sent until it compiles cleanly.`,
+    });
+  }
+  const mailed = minifyHtml(compiled.html);
+  const faults = verifyEmail(mailed, markers, unsubscribeMarkers(prepared));
+  if (faults.length) throw templateFaults(faults, template, post.file, `Fix the template; ${post.file} is not sent until then.`);
+  return splitSegments(withoutMarkers(mailed, markers), prepared);
 }
 
 /** The markers that stand for {{ unsubscribe_url }} in a prepared template. */
@@ -88,18 +120,36 @@ function templateFaults(faults: readonly Fault[], template: { file: string; sour
   return new HeraldError(ErrorCode.ETEMPLATE, report.message, { location: { file: template.file, line: report.line }, hint: `${report.hint} ${hint}` });
 }
 
-function sizeWarnings(rendered: RenderedPost): Problem[] {
+function sizeWarnings(rendered: RenderedPost, limit: number, contentBytes: number): Problem[] {
   const sample = fillMessage(rendered, { name: 'Subscriber Name', email: 'subscriber@example.com', unsubscribe_url: 'https://example.com/u?t=' + 'x'.repeat(60) });
-  const clipped = clipWarning(sample.html, rendered.post.file);
+  const clipped = clipWarning(sample.html, rendered.post.file, { contentBytes, templateFile: rendered.templateFile, limit });
   return clipped ? [clipped] : [];
 }
 
-/** The warning for an email whose HTML Gmail would clip, if this one's would be. */
-export function clipWarning(html: string, file: string): Problem | undefined {
+/** What a clip warning can blame: how much of the HTML is the post's, and which template made the rest. */
+export interface ClipCause {
+  readonly contentBytes: number;
+  readonly templateFile: string;
+  /** footerWithinBytes; 0 when posts are never cut. */
+  readonly limit: number;
+}
+
+/**
+ * The warning for an email whose HTML Gmail would clip, if this one's would be. Its hint blames
+ * what made the HTML large: the post when most of it is the post's own, else the template.
+ */
+export function clipWarning(html: string, file: string, cause?: ClipCause): Problem | undefined {
   const bytes = Buffer.byteLength(html, 'utf8');
   if (bytes <= GMAIL_CLIP_BYTES) return undefined;
-  return warning(ErrorCode.EPOST, `its email HTML is ${Math.round(bytes / 1024)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`,
-    { file }, 'Shorten the post, or split it in two.');
+  const kb = (n: number): number => Math.round(n / 1024);
+  const message = `its email HTML is ${kb(bytes)} KB; Gmail clips messages over ~102 KB and hides the rest (and the unsubscribe link)`;
+  if (!cause) return warning(ErrorCode.EPOST, message, { file }, 'Shorten the post, or split it in two.');
+  if (cause.contentBytes * 2 >= bytes) {
+    const cut = cause.limit > 0 ? '' : ', or let herald cut it: "footerWithinBytes" is 0, which never cuts';
+    return warning(ErrorCode.EPOST, `${message}: ${kb(cause.contentBytes)} KB of it is the post`, { file }, `Shorten the post, or split it in two${cut}.`);
+  }
+  return warning(ErrorCode.EPOST, `${message}: the post is ${kb(cause.contentBytes)} KB of it, the template ${cause.templateFile} the other ${kb(bytes - cause.contentBytes)} KB`, { file },
+    `Make the template leaner: styles in <mj-style inline="inline"> are copied onto every element they match (each table cell, each paragraph); keep there only what clients without <style> support need, and put the rest in a plain <mj-style>.`);
 }
 
 /** Compiles a template with neutral one-line values, so problems carry the template's own line numbers. */

@@ -20,6 +20,8 @@ export interface RenderSettings {
   readonly renderTimeoutSeconds: number;
   /** herald serve has a preferences page (there is an https unsubscribe URL): the footer may link to it. */
   readonly preferencesPage?: boolean;
+  /** Where the footer must start, in bytes of HTML; longer posts are cut (0: never). Default FOOTER_WITHIN_BYTES. */
+  readonly footerWithinBytes?: number;
 }
 
 /** Exactly the fields of RenderSettings, copied out of anything that has them (the whole Settings). */
@@ -37,5 +39,6 @@ export function renderSettings(settings: RenderSettings & { readonly unsubscribe
     logoUrl: settings.logoUrl,
     renderTimeoutSeconds: settings.renderTimeoutSeconds,
     preferencesPage: settings.preferencesPage ?? Boolean(settings.unsubscribe?.url),
+    footerWithinBytes: settings.footerWithinBytes,
   };
 }

@@ -14,7 +14,7 @@ describe('the settings rendering reads', () => {
       const settings = loadSettings(root, { HERALD_SECRET: 'top-secret', HERALD_SMTP_URL: 'smtp://user:pass@localhost:25' });
       const picked = renderSettings(settings);
       expect(Object.keys(picked).sort()).toEqual(
-        ['configPath', 'logoUrl', 'name', 'postUrl', 'postalAddress', 'preferencesPage', 'renderTimeoutSeconds', 'root', 'siteUrl', 'subject', 'template', 'templatesDir'],
+        ['configPath', 'footerWithinBytes', 'logoUrl', 'name', 'postUrl', 'postalAddress', 'preferencesPage', 'renderTimeoutSeconds', 'root', 'siteUrl', 'subject', 'template', 'templatesDir'],
       );
       expect(picked).toMatchObject({ name: 'The Dispatch', siteUrl: 'https://blog.example.com/', postalAddress: '1 Road', templatesDir: settings.templatesDir, renderTimeoutSeconds: settings.renderTimeoutSeconds });
       expect(JSON.stringify(picked)).not.toMatch(/top-secret|user:pass/);

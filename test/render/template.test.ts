@@ -246,7 +246,7 @@ describe('renderPost and fillMessage', () => {
     expect(text).toContain('First paragraph.');
     expect(text).toContain('https://blog.example.com/images/chart.png');
     expect(text).toContain('Read it on the website: https://blog.example.com/hello/');
-    expect(text).toContain('You are receiving this because you subscribed with ann@example.com.');
+    expect(text).toContain('You are receiving this because you subscribed with\nann@example.com.');
     expect(text).toContain('Unsubscribe: https://blog.example.com/unsubscribe?token=ann');
     expect(text).toContain('1 Example Street, Exampleton');
     expect(text).not.toMatch(/<\/?(p|a|div|img)\b/);
@@ -365,14 +365,26 @@ describe('renderPost and fillMessage', () => {
     expect((await renderHello()).warnings).toEqual([]);
   });
 
-  test('an email whose HTML is over ~102 KB gets a Gmail clipping warning naming the post', async () => {
-    const paragraphs = Array.from({ length: 1200 }, (_, i) => `Paragraph ${i} with some words to make the email long enough to clip.`).join('\n\n');
-    const rendered = await renderPost(post(`# Long\n\n${paragraphs}\n`, 'long.md'), settings, NOW);
+  test('an email whose HTML is over ~102 KB gets a Gmail clipping warning naming the post (when herald is told not to cut it)', async () => {
+    const paragraphs = Array.from({ length: 1800 }, (_, i) => `Paragraph ${i} with some words to make the email long enough to clip.`).join('\n\n');
+    const rendered = await renderPost(post(`# Long\n\n${paragraphs}\n`, 'long.md'), { ...settings, footerWithinBytes: 0 }, NOW);
     expect(Buffer.byteLength(fillMessage(rendered, ANN).html)).toBeGreaterThan(GMAIL_CLIP_BYTES);
     expect(rendered.warnings).toHaveLength(1);
     expect(rendered.warnings[0]).toMatchObject({ severity: 'warning', location: { file: 'posts/long.md' } });
     expect(rendered.warnings[0]!.message).toMatch(/KB/);
     expect(rendered.warnings[0]!.message).toMatch(/Gmail/);
+  });
+
+  test('by default the same post is cut before its footer would pass 90,000 bytes, with a warning naming it', async () => {
+    const paragraphs = Array.from({ length: 1800 }, (_, i) => `Paragraph ${i} with some words to make the email long enough to clip.`).join('\n\n');
+    const rendered = await renderPost(post(`# Long\n\n${paragraphs}\n`, 'long.md'), settings, NOW);
+    const html = fillMessage(rendered, ANN).html;
+    expect(Buffer.byteLength(html)).toBeLessThan(GMAIL_CLIP_BYTES);
+    expect(Buffer.from(html).indexOf(escapeHtml(ANN.unsubscribe_url))).toBeLessThanOrEqual(90_000);
+    expect(html).toContain('Read the rest on the site</a>');
+    expect(rendered.warnings).toHaveLength(1);
+    expect(rendered.warnings[0]).toMatchObject({ severity: 'warning', location: { file: 'posts/long.md' } });
+    expect(rendered.warnings[0]!.message).toMatch(/too long for one email/);
   });
 });
 

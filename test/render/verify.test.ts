@@ -159,9 +159,9 @@ describe('renderPost refuses a template that loses the post or the unsubscribe l
     expect(err.location?.line).toBe(source.split('\n').findIndex((l) => l.includes('css-class="pad post"')) + 1);
   });
 
-  test('the default template with the footer\'s </mj-text> misspelt is refused: no unsubscribe link', async () => {
-    const at = DEFAULT.lastIndexOf('</mj-text>');
-    const err = await refusal('default', DEFAULT.slice(0, at) + '</mj-txt>' + DEFAULT.slice(at + '</mj-text>'.length));
+  test('the default template with the footer\'s </mj-raw> misspelt is refused: no unsubscribe link', async () => {
+    const at = DEFAULT.lastIndexOf('</mj-raw>');
+    const err = await refusal('default', DEFAULT.slice(0, at) + '</mj-rw>' + DEFAULT.slice(at + '</mj-raw>'.length));
     expect(err.message).toContain('without a visible unsubscribe link');
   });
 
