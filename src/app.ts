@@ -43,10 +43,13 @@ export interface AppOptions {
   readonly now?: () => Date;
 }
 
-/** The real clock, or one that starts at HERALD_NOW and runs on at the real pace. */
+/**
+ * The real clock, or one that reads HERALD_NOW when the process started and runs on at the real
+ * pace: every App of one process (each `herald schedule` tick makes one) shares that clock.
+ */
 function clock(start: Date | undefined): () => Date {
   if (start === undefined) return () => new Date();
-  const offset = start.getTime() - Date.now();
+  const offset = start.getTime() - performance.timeOrigin;
   return () => new Date(Date.now() + offset);
 }
 
