@@ -65,6 +65,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('-n, --dry-run', 'render the emails into the preview folder and show who would get them; send nothing, change nothing')
     .option('--to <address>', 'test send of one post to one address (not recorded)')
     .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
+    .option('--accept-new', 'record every new post as already published instead of mailing it (after a flood-guard stop)')
     .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
     .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
     .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
@@ -72,9 +73,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--json', 'print the summary as JSON')
     .action(
       run(async (command) => {
-        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
+        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; acceptNew?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
         // the mode is chosen here, once: each kind of send is its own command over the same pipeline
-        const common = { posts: command.args, includeExisting: Boolean(o.includeExisting), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
+        const common = { posts: command.args, includeExisting: Boolean(o.includeExisting), acceptNew: Boolean(o.acceptNew), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
         const result = o.to
           ? await commands.testSend().runTestSend(appFor(command, io, signalStop(io)), { posts: command.args, to: o.to })
           : o.dryRun

@@ -10,6 +10,8 @@ import { probeTemplate } from '../render/template-probe';
 import { readInputs } from '../pipeline/inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { signingSecretProblems } from '../pipeline/signing-secret';
+import { settingsPlaceholderProblems } from '../render/settings-placeholders';
+import { postFolders } from '../config/site-settings';
 
 /** Validates everything a send depends on, and proves the SMTP settings by logging in. */
 export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; spam?: string }): Promise<number> {
@@ -24,6 +26,8 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   }
   problems.push(...signingSecretProblems(app, new Date()));
   problems.push(...scheduleProblems(settings.schedule, settings.configPath));
+  problems.push(...settingsPlaceholderProblems(settings, settings.configPath));
+  problems.push(...emptyInputWarnings(settings, inputs.posts.length, inputs.subscribers.length));
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
   // a template reported above is not reported again for each post that uses it
@@ -74,6 +78,21 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
     io.out(hasErrors(problems) ? 'check found problems (see above).' : 'everything checks out.');
   }
   return hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK;
+}
+
+/** Nothing to send or nobody to send to is not an error, but rarely what the author meant. */
+function emptyInputWarnings(settings: Settings, posts: number, subscribers: number): Problem[] {
+  const out: Problem[] = [];
+  if (!posts) {
+    const folders = postFolders(settings.posts).map((f) => `${f}/`).join(', ');
+    out.push(warning(ErrorCode.EPOST, `no posts found; herald looked in ${folders}`, { file: settings.configPath },
+      'Set "posts" in herald.config.json to the folder (or list of folders) your posts are in, e.g. "_posts" or "content/posts".'));
+  }
+  if (!subscribers) {
+    out.push(warning(ErrorCode.ESUBSCRIBER, 'no subscribers: the subscriber files list nobody, so a send mails no one', { file: 'subscribers/' },
+      'Add subscribers with herald subscribers add ADDRESS, or import a list with herald subscribers import FILE.'));
+  }
+  return out;
 }
 
 async function checkTemplates(settings: Settings): Promise<Problem[]> {

@@ -9,11 +9,13 @@ import type { SendRecord } from '../record/sqlite';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
-import { describeFirstRun, type SendResult } from '../pipeline/send-report';
+import { describeAccepted, describeFirstRun, type SendResult } from '../pipeline/send-report';
+import { refuseLateIncludeExisting } from '../pipeline/readiness';
 
 export interface DryRunOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
+  readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly showRecipients: boolean;
   /** PNG screenshots of each preview (needs Chromium). */
@@ -39,10 +41,15 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   }
   const record = app.readRecord();
   try {
-    const plan = planSend(inputs.posts, recordView(record), { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const view = recordView(record);
+    refuseLateIncludeExisting(opts.includeExisting, view);
+    const plan = planSend(inputs.posts, view, {
+      named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+    });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
+    describeAccepted(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });
     const transport = previewTransport(settings.previewDir, sender);
     const reports: { id: string; title: string; file: string; recipients: number; preview: string }[] = [];
@@ -58,7 +65,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
       if (opts.screenshots) problems.push(...(await screenshots(app, files.html, files.dir, io)));
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
-    else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
+    else if (!reports.length) io.out(plan.baseline.length || plan.accepted.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
     else io.out('dry run: nothing was sent and the record was not changed.');
     return { code: hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK };
   } finally {

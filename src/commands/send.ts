@@ -8,13 +8,16 @@ import { readPosts, recordView } from '../pipeline/inputs';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
 import { renderPosts } from '../pipeline/render-posts';
-import { describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
+import { describeAccepted, describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
+import { readyToSend, refuseLateIncludeExisting } from '../pipeline/readiness';
 
 export type { SendResult, Totals } from '../pipeline/send-report';
 
 export interface SendOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
+  /** Record every new post as already published instead of mailing it. */
+  readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly json: boolean;
   /** How long to wait for another run's lock before giving up. */
@@ -30,7 +33,8 @@ export interface SendOptions {
  */
 export async function runSend(app: App, opts: SendOptions): Promise<SendResult> {
   const { settings, io, now } = app;
-  const sender = app.sender({ requireSecret: true });
+  // a send that could not send stops here, before the lock or the record is touched
+  const sender = readyToSend(app);
   const sign = app.signer();
   const lock = await app.lock('send', opts.waitMs);
   const record = app.openRecord();
@@ -40,6 +44,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
   setMaxListeners(settings.smtp.connections + 10, stop);
   const problems: Problem[] = [];
   try {
+    refuseLateIncludeExisting(opts.includeExisting, { initialized: record.isInitialized() });
     // discover: the record first, so that posts it knows unchanged need not be read again
     const recovered = record.recoverInterrupted(now()).length;
     describeRecovered(io, recovered);
@@ -50,11 +55,15 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     reportProblems(io, posts.problems);
     problems.push(...posts.problems);
     // plan
-    const plan = planSend(posts.posts, view, { named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now() });
+    const plan = planSend(posts.posts, view, {
+      named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+    });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());
+    if (plan.accepted.length) record.initialize(plan.accepted, now());
     describeFirstRun(plan, io, false);
+    describeAccepted(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
     // render once, then deliver and record
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now, stop });
@@ -63,7 +72,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
       : { reports: [], capped: false };
     const stoppedBy = app.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
     if (delivered.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
+    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length, plan.accepted.length);
   } catch (err) {
     throw diskError(err, record.file, 'the record', 'The run stopped there and sends nothing more. Free some space, then run herald send again: it goes on where this run stopped, and reports in doubt the few recipients whose message was in flight.');
   } finally {

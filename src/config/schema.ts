@@ -1,6 +1,8 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
+import { siteSettings } from './site-settings';
+import { didYouMean } from './did-you-mean';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -83,6 +85,7 @@ const configSchema = z.strictObject({
     .default({ host: '127.0.0.1', port: 8025, subscribeForm: false, trustProxy: false }),
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
+  ...siteSettings(z),
 });
 
 export type RawConfig = Zod.input<typeof configSchema>;
@@ -101,9 +104,33 @@ export function validateConfig(raw: unknown): { ok: true; config: ConfigFile } |
   const issues = result.error.issues.map((issue) => {
     const path = issue.path.join('.') || '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return { path, message: `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+      const known = knownKeysAt(issue.path);
+      const named = issue.keys.map((k) => {
+        const near = didYouMean(k, known);
+        return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+      });
+      return { path, message: `unknown setting ${named.join(', ')}` };
     }
     return { path, message: issue.message };
   });
   return { ok: false, issues };
+}
+
+/** The setting names allowed at a place in the file, for suggesting one in place of a typo. */
+function knownKeysAt(at: readonly PropertyKey[]): string[] {
+  let current: unknown = configSchema;
+  for (const key of ['', ...at]) {
+    current = unwrap(current);
+    if (key === '') continue;
+    const shape = (current as { shape?: Record<string, unknown> }).shape;
+    current = shape?.[String(key)];
+  }
+  const shape = (unwrap(current) as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { unwrap?: () => unknown; shape?: unknown } | undefined;
+  for (let i = 0; i < 5 && current && !current.shape && typeof current.unwrap === 'function'; i++) current = current.unwrap() as typeof current;
+  return current;
 }

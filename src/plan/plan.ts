@@ -1,5 +1,6 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
+import { guardFlood, type HeldByFlood } from './flood';
 
 /**
  * What the record says, reduced to what planning needs. Declared here, where it is read: the
@@ -17,6 +18,9 @@ export interface RecordView<Known extends KnownPost = KnownPost> {
 export interface KnownPost {
   /** baseline: existed when herald first met the folder, not mailed; queued: its audience is recorded. */
   readonly disposition: 'baseline' | 'queued';
+  /** Where it was and what it was called, for naming a likely rename (the record's rows carry them). */
+  readonly file?: string;
+  readonly title?: string;
 }
 
 /** Recipients of a post still in play: not yet sent, failed or skipped. */
@@ -34,6 +38,10 @@ export interface PlanRequest {
   readonly includeExisting: boolean;
   readonly resendInDoubt: boolean;
   readonly now: Date;
+  /** More new posts than this in one run (not the first, nothing named) are held; 0 or absent: no guard. */
+  readonly floodGuard?: number;
+  /** Record every new post as already published instead of mailing it. */
+  readonly acceptNew?: boolean;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -47,6 +55,10 @@ export interface SendPlan {
   /** Posts already queued that still have recipients to try. */
   readonly resume: readonly Post[];
   readonly held: readonly { readonly post: Post; readonly status: 'draft' | 'scheduled' | 'opted-out' }[];
+  /** New posts recorded as already published without mailing them (--accept-new). */
+  readonly accepted: readonly Post[];
+  /** New posts held back by the flood guard: more arrived at once than floodGuard allows. */
+  readonly flooded: readonly HeldByFlood[];
   readonly problems: readonly Problem[];
 }
 
@@ -79,7 +91,11 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
     if (firstRun && !explicit && !request.includeExisting) baseline.push(post);
     else fresh.push(post);
   }
-  return { firstRun, baseline, fresh, resume, held, problems };
+  if (firstRun || explicit) return { firstRun, baseline, fresh, resume, held, accepted: [], flooded: [], problems };
+  const known = [...record.posts].map(([id, k]) => ({ id, file: k.file, title: k.title }));
+  const guarded = guardFlood(fresh, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false });
+  if (guarded.problem) problems.push(guarded.problem);
+  return { firstRun, baseline, fresh: guarded.fresh, resume, held, accepted: guarded.accepted, flooded: guarded.held, problems };
 }
 
 export function postStatus(post: Post, record: RecordView, now: Date): PostStatus {

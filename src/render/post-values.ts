@@ -29,7 +29,7 @@ export function postValues(post: Post, settings: ValueSettings, contentHtml: str
 
 /** The post's link on the site, through the one URL allowlist (discovery has already refused a bad `url:`). */
 export function postUrl(post: Post, settings: Pick<RenderSettings, 'siteUrl' | 'postUrl'>): string {
-  const written = post.url ?? settings.postUrl.replace(/\{\{\s*slug\s*\}\}/g, encodeURIComponent(post.slug)).replace(/\{\{\s*id\s*\}\}/g, post.id);
+  const written = post.url ?? fillPostUrl(settings.postUrl, post);
   const url = allowedUrl(written, settings.siteUrl);
   if (url === undefined || url.startsWith('#')) {
     throw new HeraldError(ErrorCode.EPOST, `its link "${written}" is not an http(s) or mailto URL; it is not sent`, {
@@ -38,6 +38,13 @@ export function postUrl(post: Post, settings: Pick<RenderSettings, 'siteUrl' | '
     });
   }
   return url;
+}
+
+/** postUrl with the post's placeholders filled: {{slug}}, {{id}}, and {{year}}, {{month}}, {{day}} of its date. */
+export function fillPostUrl(pattern: string, post: Pick<Post, 'slug' | 'id' | 'date'>): string {
+  const day = post.date ? isoDay(post.date).split('-') : [];
+  const values: Record<string, string> = { slug: encodeURIComponent(post.slug), id: post.id, year: day[0] ?? '', month: day[1] ?? '', day: day[2] ?? '' };
+  return pattern.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /** One-line values for a post that has every optional field (a summary, a date, a postal address). */
