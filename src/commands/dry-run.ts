@@ -76,7 +76,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
 async function screenshots(app: App, html: string, dir: string, io: Output): Promise<Problem[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { screenshotEmail, siteFiles } = require('../preview/screenshot') as typeof import('../preview/screenshot');
-  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [app.settings.postsDir, app.settings.root]) });
+  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [...app.settings.postsDirs, app.settings.root]) });
   if ('unavailable' in shot) return [problem(ErrorCode.EUSAGE, `no screenshots: Chromium was not found; ${shot.unavailable}`)];
   for (const file of shot.files) io.out(`  screenshot: ${path.relative(process.cwd(), file) || file}`);
   if (shot.overflowAt375) io.err('warning: the email is wider than a 375 px phone screen (it scrolls sideways)');

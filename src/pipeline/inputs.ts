@@ -1,5 +1,6 @@
 import type { Settings } from '../config/load';
-import { type DiscoverOptions, discoverPosts, type Post } from '../discover/posts';
+import type { DiscoverOptions, Post } from '../discover/posts';
+import { discoverSite } from '../discover/site';
 import { type DiscoveredSubscribers, discoverSubscribers, type Subscriber } from '../subscribers/read';
 import { discoverSubscribersApart } from '../subscribers/read-apart';
 import type { Problem } from '../errors';
@@ -27,7 +28,7 @@ export interface Inputs extends SubscriberInputs {
 }
 
 export function readPosts(settings: Settings, opts: DiscoverOptions = {}): PostInputs {
-  return discoverPosts(settings.postsDir, opts);
+  return discoverSite(settings, opts);
 }
 
 export function readSubscribers(settings: Settings): SubscriberInputs {

@@ -102,7 +102,7 @@ export function postStatus(post: Post, record: RecordView, now: Date): PostStatu
   const known = record.posts.get(post.id);
   if (known) return known.disposition;
   if (post.draft) return 'draft';
-  if (post.optedOut) return 'opted-out';
+  if (post.optedOut || (post.expires && post.expires.getTime() <= now.getTime())) return 'opted-out';
   if (post.date && post.date.getTime() > now.getTime()) return 'scheduled';
   return 'new';
 }
@@ -139,6 +139,7 @@ function sortByDate(posts: readonly Post[]): Post[] {
 function heldMessage(status: 'draft' | 'scheduled' | 'opted-out', post: Post): string {
   if (status === 'draft') return 'is a draft, so it is not sent';
   if (status === 'scheduled') return `is dated ${post.date!.toISOString()}, in the future; it is sent once that time has come`;
+  if (!post.optedOut && post.expires) return `expired on ${post.expires.toISOString()} (expiryDate), so it is not sent`;
   return 'is kept out of the newsletter (newsletter: false)';
 }
 
