@@ -1,14 +1,15 @@
 import type sanitizeHtml from 'sanitize-html';
 import { requireDeferring } from '../fast/deferred-require';
-import { allowedUrl, IMAGE_SCHEMES, URL_SCHEMES } from '../url';
+import { allowedUrl, IMAGE_SCHEMES, underSite, URL_SCHEMES } from '../url';
 
 /**
  * Markdown to the HTML that goes into an email. marked does not sanitise, so its output goes
  * through an allowlist: no scripts, styles, forms, event handlers, MJML tags or URLs outside
- * http(s)/mailto (see url.ts) can reach a subscriber. Relative links and images become absolute
- * against the site URL, since an email has no page to be relative to.
+ * http(s)/mailto (see url.ts) can reach a subscriber. Relative links and images become absolute,
+ * since an email has no page to be relative to: against the post's own URL (`baseUrl`) as on the
+ * site, and root-relative ones against the site (`siteUrl`, which may have a path of its own).
  */
-export function markdownToHtml(markdown: string, baseUrl: string): string {
+export function markdownToHtml(markdown: string, baseUrl: string, siteUrl: string = baseUrl): string {
   // loaded on first use: an idle run renders nothing and should not pay for them
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Marked } = require('marked') as typeof import('marked');
@@ -16,7 +17,7 @@ export function markdownToHtml(markdown: string, baseUrl: string): string {
   const sanitize = requireDeferring<typeof sanitizeHtml>('sanitize-html', new Map([['postcss', ['parse']]]));
   const marked = new Marked({ gfm: true, breaks: false, async: false });
   const raw = marked.parse(markdown) as string;
-  return sanitize(raw, sanitizeOptions(baseUrl));
+  return sanitize(raw, sanitizeOptions(baseUrl, siteUrl));
 }
 
 const ALLOWED_TAGS = [
@@ -27,12 +28,12 @@ const ALLOWED_TAGS = [
 
 const HTML_NESTING_LIMIT = 100;
 
-function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {
+function sanitizeOptions(baseUrl: string, siteUrl: string): sanitizeHtml.IOptions {
   // a URL outside the allowlist loses its attribute (the link text or alt text stays)
   const withUrl = (attribs: sanitizeHtml.Attributes, name: string, image: boolean): sanitizeHtml.Attributes => {
     if (attribs[name] === undefined) return attribs;
     const { [name]: value, ...rest } = attribs;
-    const url = allowedUrl(value!, baseUrl, { image });
+    const url = allowedUrl(underSite(value!, siteUrl), baseUrl, { image });
     return url === undefined ? rest : { ...rest, [name]: url };
   };
   const schemes = (list: readonly string[]): string[] => list.map((s) => s.replace(/:$/, ''));

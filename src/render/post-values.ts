@@ -1,6 +1,7 @@
 import type { Post } from '../discover/posts';
+import { fillPostUrl } from '../discover/post-url';
 import { ErrorCode, HeraldError } from '../errors';
-import { allowedUrl } from '../url';
+import { allowedUrl, underSite } from '../url';
 import type { RenderSettings } from './settings';
 import type { PostValues } from './template';
 
@@ -30,7 +31,7 @@ export function postValues(post: Post, settings: ValueSettings, contentHtml: str
 /** The post's link on the site, through the one URL allowlist (discovery has already refused a bad `url:`). */
 export function postUrl(post: Post, settings: Pick<RenderSettings, 'siteUrl' | 'postUrl'>): string {
   const written = post.url ?? fillPostUrl(settings.postUrl, post);
-  const url = allowedUrl(written, settings.siteUrl);
+  const url = allowedUrl(underSite(written, settings.siteUrl), settings.siteUrl);
   if (url === undefined || url.startsWith('#')) {
     throw new HeraldError(ErrorCode.EPOST, `its link "${written}" is not an http(s) or mailto URL; it is not sent`, {
       location: { file: post.file },
@@ -38,13 +39,6 @@ export function postUrl(post: Post, settings: Pick<RenderSettings, 'siteUrl' | '
     });
   }
   return url;
-}
-
-/** postUrl with the post's placeholders filled: {{slug}}, {{id}}, and {{year}}, {{month}}, {{day}} of its date. */
-export function fillPostUrl(pattern: string, post: Pick<Post, 'slug' | 'id' | 'date'>): string {
-  const day = post.date ? isoDay(post.date).split('-') : [];
-  const values: Record<string, string> = { slug: encodeURIComponent(post.slug), id: post.id, year: day[0] ?? '', month: day[1] ?? '', day: day[2] ?? '' };
-  return pattern.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /** One-line values for a post that has every optional field (a summary, a date, a postal address). */

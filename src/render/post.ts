@@ -36,8 +36,10 @@ Unsubscribe: {{ unsubscribe_url }}
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
 export async function renderPost(post: Post, settings: RenderSettings, now: Date): Promise<RenderedPost> {
   const template = readTemplate(settings, post.template ?? settings.template, post);
-  const content = markdownToHtml(post.body, settings.siteUrl);
-  const values = postValues(post, settings, content, now);
+  const linkless = postValues(post, settings, '', now);
+  // relative links resolve against the post's own page, as they do on the site
+  const content = markdownToHtml(post.body, /^https?:/i.test(linkless.url) ? linkless.url : settings.siteUrl, settings.siteUrl);
+  const values = { ...linkless, content };
   const markers = contentMarkers();
   const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + content + markers.end });
   const compiled = await compileMjml(prepared.source, template.file, template.absPath);

@@ -211,3 +211,14 @@ describe('links and images work outside the website', () => {
     expect(allowedUrl('//cdn.example.com/a.png', BASE, { image: true })).toBe('https://cdn.example.com/a.png');
   });
 });
+
+describe('links resolved against the post\'s own URL', () => {
+  const { markdownToHtml: toHtml } = require('../../src/render/markdown') as typeof import('../../src/render/markdown');
+  test('relative links follow the post\'s page; root-relative ones the site, whose own path is kept', () => {
+    const html = toHtml('[n](../notes/) [r](/about/) [p](/repo/already/) ![i](map.png)', 'https://user.github.io/repo/blog/2026/x/', 'https://user.github.io/repo/');
+    expect(html).toContain('href="https://user.github.io/repo/blog/2026/notes/"');
+    expect(html).toContain('href="https://user.github.io/repo/about/"');
+    expect(html).toContain('href="https://user.github.io/repo/already/"');
+    expect(html).toContain('src="https://user.github.io/repo/blog/2026/x/map.png"');
+  });
+});
