@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
-import { discoverSite } from '../discover/site';
+import { readPosts } from '../pipeline/inputs';
 import { ErrorCode, HeraldError } from '../errors';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender, unsubscribeLinks } from '../render/envelope';
@@ -35,7 +35,7 @@ const EMPTY_RECORD: RecordView = { initialized: false, posts: new Map(), counts:
  * drafts and future posts included: previewing them is the point.
  */
 export function findPost(settings: Settings, name: string, io?: Output): Post {
-  const found = discoverSite(settings);
+  const found = readPosts(settings);
   const plan = planSend(found.posts, EMPTY_RECORD, { named: [name], includeExisting: true, resendInDoubt: false, now: new Date() });
   const post = plan.fresh[0] ?? plan.held[0]?.post;
   if (post) {
