@@ -36,9 +36,9 @@ describe('a site generator\'s template syntax in a post', () => {
     expect(out.body).toContain('```liquid\n{% include note.html %}\n```');
     expect(out.body).toContain('Inline `{% assign a = 1 %}` stays.');
     expect(out.body.split('```')[2]).not.toMatch(/include note|post_url/);
-    expect(out.problems.map((p) => [p.severity, p.location?.file, p.location?.line, p.message.slice(0, 44)]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([
-      ['warning', '_posts/2024-01-02-x.md', 12, 'the site\'s template tag {% include note.html '],
-      ['warning', '_posts/2024-01-02-x.md', 14, 'the site\'s template tag {% post_url gone %} i'],
+    expect(out.problems.map((p) => [p.severity, p.location?.file, p.location?.line, /\{%.*?%\}/.exec(p.message)?.[0]]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([
+      ['warning', '_posts/2024-01-02-x.md', 12, '{% include note.html %}'],
+      ['warning', '_posts/2024-01-02-x.md', 14, '{% post_url gone %}'],
     ]);
   });
 
