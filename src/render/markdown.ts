@@ -15,7 +15,13 @@ export function markdownToHtml(markdown: string, baseUrl: string, siteUrl: strin
   const { Marked } = require('marked') as typeof import('marked');
   // sanitize-html takes postcss's parse as it loads, for style attributes, which are never allowed here
   const sanitize = requireDeferring<typeof sanitizeHtml>('sanitize-html', new Map([['postcss', ['parse']]]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const markedFootnote = require('marked-footnote') as typeof import('marked-footnote').default;
+  // smart quotes stay off: marked changes no character the author typed
   const marked = new Marked({ gfm: true, breaks: false, async: false });
+  // footnotes at the end with links back; task lists as text, since email clients show no checkboxes
+  marked.use(markedFootnote({ footnoteDivider: true, description: 'Notes' }));
+  marked.use({ renderer: { checkbox: ({ checked }: { checked: boolean }) => (checked ? '\u2611 ' : '\u2610 ') } });
   const raw = marked.parse(markdown) as string;
   return sanitize(raw, sanitizeOptions(baseUrl, siteUrl));
 }
@@ -23,10 +29,19 @@ export function markdownToHtml(markdown: string, baseUrl: string, siteUrl: strin
 const ALLOWED_TAGS = [
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'a', 'img', 'strong', 'b', 'em', 'i', 'u', 's', 'del', 'ins',
   'sub', 'sup', 'small', 'mark', 'abbr', 'code', 'pre', 'kbd', 'blockquote', 'ul', 'ol', 'li', 'dl', 'dt', 'dd',
-  'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'figure', 'figcaption', 'span', 'div', 'input',
+  'table', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'caption', 'figure', 'figcaption', 'span', 'div',
 ];
 
+/** The only ids kept: a footnote's and its reference's, so the links between them work where a client allows. */
+const FOOTNOTE_ID = /^footnote-(ref-)?[\w-]{1,60}$/;
+
 const HTML_NESTING_LIMIT = 100;
+
+function footnoteId(attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes {
+  if (attribs['id'] === undefined || FOOTNOTE_ID.test(attribs['id'])) return attribs;
+  const { id: _dropped, ...rest } = attribs;
+  return rest;
+}
 
 function sanitizeOptions(baseUrl: string, siteUrl: string): sanitizeHtml.IOptions {
   // a URL outside the allowlist loses its attribute (the link text or alt text stays)
@@ -40,13 +55,13 @@ function sanitizeOptions(baseUrl: string, siteUrl: string): sanitizeHtml.IOption
   return {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
-      a: ['href', 'title'],
+      a: ['href', 'title', 'id'],
+      li: ['id'],
       img: ['src', 'alt', 'title', 'width', 'height'],
       th: ['align', 'colspan', 'rowspan'],
       td: ['align', 'colspan', 'rowspan'],
       code: ['class'],
       ol: ['start'],
-      input: ['type', 'checked', 'disabled'],
       abbr: ['title'],
     },
     allowedClasses: { code: [/^language-[\w+-]+$/] },
@@ -56,9 +71,11 @@ function sanitizeOptions(baseUrl: string, siteUrl: string): sanitizeHtml.IOption
     disallowedTagsMode: 'discard',
     // raw HTML nested deeper loses its tags (the text stays): MJML's parsers recurse per level
     nestingLimit: HTML_NESTING_LIMIT,
-    exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs['type'] !== 'checkbox',
     transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, 'href', false) }),
+      a: (tagName, attribs) => ({ tagName, attribs: withUrl(footnoteId(attribs), 'href', false) }),
+      li: (tagName, attribs) => ({ tagName, attribs: footnoteId(attribs) }),
+      // the footnotes' wrapper: a plain block, as every email client knows it
+      section: 'div',
       img: (tagName, attribs) => ({ tagName, attribs: withUrl(attribs, 'src', true) }),
     },
   };
