@@ -7,6 +7,7 @@ import { stopOnSignals } from './signals';
 import { registerPreviewCommand } from './commands/preview-command';
 import { registerServeCommand } from './commands/serve';
 import { registerSubscribersCommand } from './commands/subscribers';
+import { registerInitCommand } from './commands/init';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
 const STOP_GRACE_MS = 30_000;
@@ -130,6 +131,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);
   registerPreviewCommand(program, io, settingsFor, setExit);
+  registerInitCommand(program, io, setExit);
   return program;
 }
 

@@ -12,6 +12,9 @@ import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../out
 import { signingSecretProblems } from '../pipeline/signing-secret';
 import { settingsPlaceholderProblems } from '../render/settings-placeholders';
 import { postFolders } from '../config/site-settings';
+import { detectGenerator } from '../discover/generators';
+import { readSiteConfig } from '../discover/site-config';
+import { publishedPrivateFolders } from '../discover/site-publish';
 
 /** Validates everything a send depends on, and proves the SMTP settings by logging in. */
 export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; spam?: string }): Promise<number> {
@@ -28,6 +31,7 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   problems.push(...scheduleProblems(settings.schedule, settings.configPath));
   problems.push(...settingsPlaceholderProblems(settings, settings.configPath));
   problems.push(...emptyInputWarnings(settings, inputs.posts.length, inputs.subscribers.length));
+  problems.push(...siteLayoutProblems(settings));
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
   // a template reported above is not reported again for each post that uses it
@@ -80,6 +84,19 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   return hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK;
 }
 
+/** herald's private folders must not be where the site's generator publishes. */
+function siteLayoutProblems(settings: Settings): Problem[] {
+  const generator = detectGenerator(settings.root);
+  if (!generator) return [];
+  try {
+    const site = readSiteConfig(settings.root, generator);
+    const folders = [{ setting: 'subscribers', dir: settings.subscribersDir }, { setting: 'stateDir', dir: settings.stateDir }, { setting: 'previewDir', dir: settings.previewDir }];
+    return publishedPrivateFolders(settings.root, generator, folders, site);
+  } catch (err) {
+    return [problemFromError(err)];
+  }
+}
+
 /** Nothing to send or nobody to send to is not an error, but rarely what the author meant. */
 function emptyInputWarnings(settings: Settings, posts: number, subscribers: number): Problem[] {
   const out: Problem[] = [];
@@ -101,7 +118,8 @@ async function checkTemplates(settings: Settings): Promise<Problem[]> {
   try {
     names = fs.readdirSync(settings.templatesDir).filter((n) => n.endsWith('.mjml'));
   } catch {
-    return [problem(ErrorCode.ETEMPLATE, 'there is no templates/ folder', { file: 'templates/' }, 'Create templates/default.mjml.')];
+    // no templates/ at all: the built-in default is used, unless the settings name another
+    names = [];
   }
   // the template the settings name must exist even before a post uses it
   if (!names.some((name) => name === `${settings.template}.mjml` || name === settings.template)) names.push(settings.template);

@@ -125,7 +125,7 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
     postsDir: path.resolve(root, postFolders(config.posts)[0]!),
     postsDirs: postFolders(config.posts).map((folder) => path.resolve(root, folder)),
     templatesDir: path.join(root, 'templates'),
-    subscribersDir: path.join(root, 'subscribers'),
+    subscribersDir: path.resolve(root, config.subscribers),
     stateDir,
     previewDir: config.previewDir ? path.resolve(root, config.previewDir) : path.join(stateDir, 'preview'),
     env,

@@ -134,3 +134,8 @@ function unwrap(schema: unknown): unknown {
   for (let i = 0; i < 5 && current && !current.shape && typeof current.unwrap === 'function'; i++) current = current.unwrap() as typeof current;
   return current;
 }
+
+/** The settings as a JSON Schema (draft 2020-12), for editors; shipped as schema/herald.config.schema.json. */
+export function settingsJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'herald.config.json' } as Record<string, unknown>;
+}

@@ -11,6 +11,11 @@ export function siteSettings(z: typeof Zod.z) {
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .default('posts')
       .describe('the folder of posts under the root, or a list of folders (e.g. "_posts", "content/posts")'),
+    subscribers: z
+      .string()
+      .min(1)
+      .default('subscribers')
+      .describe('the folder of subscriber files under the root; keep it where the site generator does not publish it (e.g. "_herald/subscribers" for Jekyll)'),
     floodGuard: z
       .int()
       .min(0)

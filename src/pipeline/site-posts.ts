@@ -1,10 +1,23 @@
 import type { Settings } from '../config/load';
-import type { Generator } from '../discover/generators';
+import path from 'node:path';
+import { folderConventions, folderLabel, type Generator } from '../discover/generators';
 import { fillPostUrl } from '../discover/post-url';
-import type { DiscoveredPosts, Post } from '../discover/posts';
+import { type DiscoveredPosts, type Post, readPost } from '../discover/posts';
 import { convertSiteSyntax } from '../discover/site-syntax';
 import type { Problem } from '../errors';
 import { allowedUrl, underSite } from '../url';
+
+/** A post the run left unread (the record knows it unchanged), read now because another post links to it. */
+function readUnchanged(settings: Settings, file: string, generator: Generator): Post | undefined {
+  const abs = path.join(settings.root, ...file.split('/'));
+  const dir = settings.postsDirs.find((d) => abs.startsWith(d + path.sep));
+  if (!dir) return undefined;
+  try {
+    return readPost(abs, path.relative(dir, abs).split(path.sep).join('/'), { label: folderLabel(settings.root, dir), bundles: folderConventions(generator).bundles });
+  } catch {
+    return undefined;
+  }
+}
 
 const JEKYLL_NAME = /^(\d{4})-(\d{2})-(\d{2})-(.+)$/;
 
@@ -23,6 +36,9 @@ export function withSiteSyntax(settings: Settings, found: DiscoveredPosts, gener
     const stem = name.replace(/^.*\//, '').replace(/\.[^.]+$/, '');
     const known = found.posts.find((p) => p.file === name || p.file.endsWith(`/${name}`) || p.id === stem || p.file.replace(/\.[^.]+$/, '').endsWith(`/${stem}`));
     if (known) return urlOfPost(known);
+    const unread = found.unchanged?.find((u) => u.file === name || u.file.endsWith(`/${name}`) || u.file.replace(/\.[^.]+$/, '').endsWith(`/${stem}`));
+    const read = unread ? readUnchanged(settings, unread.file, generator) : undefined;
+    if (read) return urlOfPost(read);
     const dated = JEKYLL_NAME.exec(stem);
     if (dated) return urlOfPost({ slug: dated[4]!, id: stem, date: new Date(Number(dated[1]), Number(dated[2]) - 1, Number(dated[3])) });
     return undefined;
