@@ -89,7 +89,7 @@ function forSite(root: string, site: SiteConfig): Plan {
   const subscribers = jekyll ? '_herald/subscribers' : 'subscribers';
   const files = new Map<string, string>([[CONFIG_FILE, config(root, settings)], [`${subscribers}/subscribers.csv`, 'email,name\n']]);
   const said = [
-    `found a ${NAMES[site.generator]} site (${site.file}): posts in ${site.posts}/, post URLs ${site.postUrl}` +
+    `found ${/^[AEIOU]/.test(NAMES[site.generator]) ? 'an' : 'a'} ${NAMES[site.generator]} site (${site.file}): posts in ${site.posts}/, post URLs ${site.postUrl}` +
       (site.siteUrl ? `, siteUrl ${site.siteUrl}` : '; no site URL there, so set siteUrl in herald.config.json'),
     `subscribers in ${subscribers}/ and the record in ${jekyll ? '_herald/state' : '.herald'}/, which ${NAMES[site.generator]} does not publish; the built-in template is used until you add templates/.`,
   ];

@@ -189,3 +189,34 @@ describe('herald init in an empty folder', () => {
     }
   });
 });
+
+describe.each([
+  { name: 'eleventy', found: 'found an Eleventy site (eleventy.config.js): posts in posts/, post URLs posts/{{slug}}/', sent: ['First note'], url: 'posts/first/', warns: '{% include "signup.njk" %}' },
+  { name: 'astro', found: 'found an Astro site (astro.config.mjs): posts in src/content/blog/, post URLs blog/{{slug}}/, siteUrl https://astro.example.com/', sent: ['First Astro post', 'With a chart'], url: 'blog/with-images/', warns: 'the component <Chart' },
+  { name: 'pelican', found: 'found a Pelican site (pelicanconf.py): posts in content/, post URLs posts/{{year}}/{{slug}}/, siteUrl https://pelican.example.com/', sent: ['First Pelican article'], url: 'posts/2024/first-article/', warns: undefined },
+])('herald init in a $name site', ({ name, found, sent, url, warns }) => {
+  test('reads the site\'s configuration and previews its posts with no template syntax left', async () => {
+    const root = copyFixture(name);
+    try {
+      const init = await runCli(['init', root], { env: heraldEnv() });
+      expect(init.code).toBe(0);
+      expect(init.stdout).toContain(found);
+      if (name === 'eleventy') {
+        const config = JSON.parse(fs.readFileSync(path.join(root, 'herald.config.json'), 'utf8')) as Record<string, unknown>;
+        fs.writeFileSync(path.join(root, 'herald.config.json'), JSON.stringify({ ...config, siteUrl: 'https://eleventy.example.com/' }));
+      }
+      expect((await herald(root, ['subscribers', 'add', READER])).code).toBe(0);
+      const dry = await herald(root, ['send', '--dry-run', '--include-existing']);
+      expect(dry.code).toBe(0);
+      expect([...dry.stdout.matchAll(/would send "([^"]+)"/g)].map((m) => m[1])).toEqual(sent);
+      if (warns) expect(dry.stderr).toContain(warns);
+      const previews = filesUnder(path.join(root, '.herald/preview')).filter((f) => f.endsWith('.html'));
+      const html = previews.map((f) => fs.readFileSync(path.join(root, '.herald/preview', f), 'utf8')).join('\n');
+      expect(html).not.toMatch(/\{%|\{\{\s*site|<Chart|import Chart/);
+      expect(html).toContain(url);
+      if (name === 'astro') expect(html).toContain('src="https://astro.example.com/blog/with-images/photo.jpg"');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
