@@ -4,7 +4,7 @@
  * serve and the CLI are the edge that wires them. The edge may use the core; the core never uses
  * the edge, and the stages keep to their own jobs.
  */
-const CORE = '^src/(discover|plan|render|deliver|record|subscribers|unsubscribe)/';
+const CORE = '^src/(discover|feeds|plan|render|deliver|record|subscribers|unsubscribe)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -10,6 +10,7 @@ export const USAGE = `usage: node bench/run.js [options]      (or: npm run bench
   --skip-baseline       do not run the nodemailer loop
   --skip-herald         do not run herald send
   --skip-cold           do not run herald send once more with an empty code cache
+  --skip-relays         do not send through two smtp-sinks at once (two smtp-sources, herald with two relays)
   --skip-idle           do not time the idle herald send
   --skip-render         do not time per-recipient rendering
   --cpu-prof            also run herald send once more under node --cpu-prof and summarise self time
@@ -44,6 +45,7 @@ export interface Options {
   readonly skipBaseline: boolean;
   readonly skipHerald: boolean;
   readonly skipCold: boolean;
+  readonly skipRelays: boolean;
   readonly skipIdle: boolean;
   readonly skipRender: boolean;
   readonly cpuProf: boolean;
@@ -80,7 +82,7 @@ function int(name: string, v: string, min: number): number {
 /** Reads the flags; throws with the usage on an unknown one. */
 export function parseArgs(argv: readonly string[]): Parsed {
   const o: { -readonly [K in keyof Options]: Options[K] } = {
-    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipCold: false, skipIdle: false, skipRender: false,
+    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipCold: false, skipRelays: false, skipIdle: false, skipRender: false,
     cpuProf: false, idlePosts: 1000, idleSubscribers: 10_000, idleRuns: 7, renderRecipients: 10_000, timeout: undefined,
     quietWait: 60, quietBelow: 10, redo: 1, herald: REPO, label: undefined, out: path.join(REPO, 'BENCHMARKS.md'), write: true, json: undefined, keep: false,
   };
@@ -97,6 +99,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--skip-baseline': case '--skip-naive': o.skipBaseline = true; break;
       case '--skip-herald': o.skipHerald = true; break;
       case '--skip-cold': o.skipCold = true; break;
+      case '--skip-relays': o.skipRelays = true; break;
       case '--skip-idle': o.skipIdle = true; break;
       case '--skip-render': o.skipRender = true; break;
       case '--cpu-prof': o.cpuProf = true; break;

@@ -66,6 +66,8 @@ export interface SendFigures extends Figures {
   /** `herald status --json`'s counts for the post (herald's rows). */
   readonly status?: StatusCounts;
   readonly exitCode?: number | null;
+  /** Messages each sink counted, with two relays at once (measure/relays.ts). */
+  readonly perSink?: readonly number[];
 }
 
 /** What child/naive.ts writes when it is done. */
@@ -136,6 +138,12 @@ export interface ProfileFigures extends ProfileSummary {
   readonly messages: number;
 }
 
+/** Two relays at once (measure/relays.ts): two smtp-sources, one per sink, and herald through both. */
+export interface RelayFigures {
+  readonly source?: SendFigures;
+  readonly herald?: SendFigures;
+}
+
 export interface Results {
   readonly errors: string[];
   /** Phases that started although other processes kept the machine busy. */
@@ -150,6 +158,7 @@ export interface Results {
   baseline?: SendFigures;
   herald?: SendFigures;
   heraldCold?: SendFigures;
+  relays?: RelayFigures;
   profile?: ProfileFigures;
   render?: RenderFigures & { readonly otherShare?: number };
   idle?: IdleFigures;

@@ -34,6 +34,7 @@ import { BenchRun, recordFailure } from './measure/context';
 import { measureHerald, measureHeraldCold } from './measure/herald-send';
 import { measureIdle } from './measure/idle';
 import { measureProfile } from './measure/profile';
+import { measureRelays } from './measure/relays';
 import { measureRender } from './measure/render';
 import { prepareSendFolder } from './measure/send-folder';
 import { type Options, parseArgs, USAGE } from './options';
@@ -85,6 +86,7 @@ async function measureAll(o: Options, tools: Tools, res: Results, tmp: string): 
     if (!o.skipHerald) {
       res.herald = await measureHerald(bench, folder);
       if (!o.skipCold) res.heraldCold = await measureHeraldCold(bench, folder);
+      if (!o.skipRelays) res.relays = await measureRelays(bench, folder);
     }
     if (o.cpuProf) res.profile = await measureProfile(bench, folder);
     if (!o.skipRender) res.render = await measureRender(bench, folder);

@@ -1,4 +1,5 @@
 import type { Settings } from './config/load';
+import type { RelayPool } from './deliver/relay-pool';
 import type { SmtpPool } from './deliver/smtp-pool';
 import type { Output } from './output';
 import type { RunLock } from './record/lock';
@@ -27,6 +28,8 @@ export interface App {
   lock(command: string, waitMs: number): Promise<RunLock>;
   /** The SMTP transport, with fewer connections or retries when asked; `stop` ends its reconnection waits. */
   smtp(opts?: { readonly connections?: number; readonly retries?: number; readonly maxMessagesPerConnection?: number; readonly stop?: AbortSignal }): SmtpPool;
+  /** The transport over the `relays` setting's relays; `sentToday` is what each accepted in the last 24 hours. */
+  relays(opts: { readonly stop?: AbortSignal; readonly sentToday: ReadonlyMap<string, number> }): RelayPool;
   /** A render thread for one run's posts (MJML loads in it with the first post). */
   renderer(): RenderThread;
   /** The sender; `requireSecret` when unsubscribe links must verify (real sends). */
@@ -50,10 +53,11 @@ function clock(start: Date | undefined): () => Date {
 /* eslint-disable @typescript-eslint/no-require-imports */
 export function createApp(settings: Settings, io: Output, opts: AppOptions = {}): App {
   const stop = opts.stop ?? new AbortController().signal;
+  const now = opts.now ?? clock(settings.env.now);
   return {
     settings,
     io,
-    now: opts.now ?? clock(settings.env.now),
+    now,
     stop,
     openRecord() {
       const { prepareStateDir } = require('./record/state-dir') as typeof import('./record/state-dir');
@@ -84,7 +88,17 @@ export function createApp(settings: Settings, io: Output, opts: AppOptions = {})
         retries: o.retries ?? settings.smtp.retries,
         maxMessagesPerConnection: o.maxMessagesPerConnection ?? settings.smtp.maxMessagesPerConnection,
       };
+      // with several relays, a single message (a test copy, a confirmation) goes through the first
+      const first = settings.relays?.[0];
+      if (first && !settings.env.smtpUrl) {
+        const { relayUrl } = require('./config/relay-settings') as typeof import('./config/relay-settings');
+        return createSmtpPool(relayUrl(first, settings.relays!.length, settings.env), smtp, o.stop);
+      }
       return createSmtpPool(settings.env.smtpUrl, smtp, o.stop);
+    },
+    relays(o) {
+      const { createRelayPool } = require('./deliver/relay-pool') as typeof import('./deliver/relay-pool');
+      return createRelayPool({ relays: settings.relays ?? [], smtp: settings.smtp, env: settings.env }, { stop: o.stop, now: now(), sentToday: o.sentToday });
     },
     renderer() {
       const { renderThread } = require('./render/post') as typeof import('./render/post');

@@ -10,6 +10,8 @@ export const ErrorCode = {
   ERECORD: 'ERECORD',
   ELOCKED: 'ELOCKED',
   ESMTP: 'ESMTP',
+  /** A feed that could not be read, or an item in it that cannot be mailed. */
+  EFEED: 'EFEED',
   EUSAGE: 'EUSAGE',
   /** The operating system refused (disk full, permission denied, read-only file system…). */
   ESYSTEM: 'ESYSTEM',

@@ -66,7 +66,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('-n, --dry-run', 'render the emails into the preview folder and show who would get them; send nothing, change nothing')
     .option('--to <address>', 'test send of one post to one address (not recorded)')
     .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
-    .option('--accept-new', 'record every new post as already published instead of mailing it (after a flood-guard stop)')
+    .option('--accept-new', 'record every new post or feed item as already published instead of mailing it (after a flood-guard stop, a moved site or a feed that changed its ids)')
     .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
     .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
     .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
@@ -126,7 +126,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--no-smtp', 'do not connect to the SMTP server')
     .option('--spam <post>', 'also run the post\'s email through SpamAssassin (local rules) and lint it')
     .option('--json', 'print as JSON')
-    .action(run((command) => commands.check().runCheck(appFor(command, io), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined })));
+    .option('--deliverability', 'bulk-sender readiness as errors: one-click unsubscribe (probed over the network, unsubscribing nobody), DKIM, Return-Path, postal address')
+    .option('--dns', 'also look up SPF, DKIM, DMARC and MX of the sender\'s domain and say what to publish (implies --deliverability)')
+    .action(run((command) => commands.check().runCheck(appFor(command, io), { smtp: command.opts().smtp !== false, json: Boolean(command.opts().json), spam: command.opts().spam as string | undefined, deliverability: Boolean(command.opts().deliverability), dns: Boolean(command.opts().dns) })));
 
   registerSubscribersCommand(program, io, settingsFor, setExit);
   registerServeCommand(program, io, settingsFor, setExit);

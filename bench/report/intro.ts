@@ -77,6 +77,13 @@ sink share: herald's send rate was about 4% lower that way, its CPU per message 
   saturated. smtp-sink is a single process, so when its figure nears 1.00 (as it does under
   smtp-source) the ceiling is the sink's one core, not the network; herald's send loop is
   single-threaded too, so its own figure near 1.00 means its main thread is the limit.
+- **Two relays at once.** A second \`smtp-sink -c\` on another port; the same N messages, half
+  through each. The ceiling is two \`smtp-source -d -s S/2\` started together, one per sink, with
+  the same bytes (msg/s over the wall time from the first start to the last exit). herald sends
+  another new post with \`relays\` naming the two sinks (\`HERALD_SMTP_URL_ONE\`, \`_TWO\`; weight 1
+  and S/2 connections each); its send phase starts at its first connection to either sink. Both
+  sinks' counters and \`herald status --json\` must say N; the per-relay split is shown.
+  Reported as herald's msg/s over the two smtp-sources' (\`--skip-relays\` leaves it out).
 - **Idle send.** A second folder with 1,000 posts (~10 KB each, in year folders) and 10,000
   subscribers; a first run records the baseline, then \`herald send\` with nothing new runs
   several times (fresh process each time, Node start-up included); the median wall time from

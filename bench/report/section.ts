@@ -1,6 +1,7 @@
 /** One run's section of BENCHMARKS.md: what ran where, the send table, the targets, the details. */
 import type { ProfileFigures, Results, RunRecord, SendFigures } from '../results';
 import { num, share, table } from './format';
+import { relaysMarkdown } from './relays';
 import { targetRows } from './targets';
 
 const SEND_COLUMNS = ['', 'msg/s (send phase)', '× smtp-source', 'msg/s (whole process)', 'process wall s', 'CPU ms/msg (process)', 'CPU ms/msg (send phase)', 'peak RSS MB', 'sink CPU ms/msg', 'cores busy: client / sink', 'message bytes', 'bytes written to SMTP per msg', 'delivered (sink)', 'other processes\' CPU'];
@@ -60,6 +61,7 @@ export function sectionMarkdown(ctx: RunRecord): string {
   out.push(`- message: a ${num(res.postBytes)}-byte markdown post → ${num(res.messageBytes)} bytes on the wire as herald sends it (built with herald's ${res.messagePath ?? '?'}); smtp-source sends those exact bytes (-F); "bytes written to SMTP" is what each Node program wrote to its SMTP sockets per message, commands included`);
   out.push('');
   out.push(sendTable(res, o));
+  out.push(...relaysMarkdown(res.relays, o));
   out.push('');
   out.push(table(['target', 'goal', 'measured', 'result'], targetRows(res, o)));
   out.push('');

@@ -7,6 +7,7 @@ import { tlsFailure } from '../deliver/smtp-url';
 import { ErrorCode, type Problem, problem, problemFromError, warning } from '../errors';
 import { readTemplate } from '../render/post';
 import { probeTemplate } from '../render/template-probe';
+import { checkFeeds } from '../pipeline/feed-posts';
 import { readInputs } from '../pipeline/inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { signingSecretProblems } from '../pipeline/signing-secret';
@@ -15,15 +16,25 @@ import { postFolders } from '../config/site-settings';
 import { detectGenerator } from '../discover/generators';
 import { readSiteConfig } from '../discover/site-config';
 import { publishedPrivateFolders } from '../discover/site-publish';
+import type { DkimSigner } from '../render/dkim';
+import { quotedTxt } from '../deliverability/txt';
+import { deliverabilityProblems } from './deliverability';
 
-/** Validates everything a send depends on, and proves the SMTP settings by logging in. */
-export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; spam?: string }): Promise<number> {
+/**
+ * Validates everything a send depends on, and proves the SMTP settings by logging in. Bulk-sender
+ * readiness (deliverability.ts) is warned about, or with --deliverability / --dns checked.
+ */
+export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; spam?: string; deliverability?: boolean; dns?: boolean }): Promise<number> {
   const { settings, io } = app;
   const inputs = readInputs(settings);
   const problems: Problem[] = [...inputs.problems];
+  const print = opts.json ? undefined : io;
   try {
     const sender = app.sender({ requireSecret: true });
-    problems.push(...checkDkim(settings, sender.from.address, opts.json ? undefined : io));
+    const dkim = checkDkim(settings, print);
+    problems.push(...dkim.problems);
+    const ready = { deliverability: Boolean(opts.deliverability), dns: Boolean(opts.dns) };
+    problems.push(...(await deliverabilityProblems(settings, sender.from.address, dkim, ready, print)));
   } catch (err) {
     problems.push(problemFromError(err));
   }
@@ -32,6 +43,9 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   problems.push(...settingsPlaceholderProblems(settings, settings.configPath));
   problems.push(...emptyInputWarnings(settings, inputs.posts.length, inputs.subscribers.length));
   problems.push(...siteLayoutProblems(settings));
+  const feeds = await checkFeeds(app);
+  problems.push(...feeds.problems);
+  if (!opts.json) for (const line of feeds.lines) io.out(line);
   const templateProblems = await checkTemplates(settings);
   problems.push(...templateProblems);
   // a template reported above is not reported again for each post that uses it
@@ -59,7 +73,12 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
     problems.push(...(await checkSpam(settings, opts.spam, inputs.subscribers[0], io)));
   }
   let smtp = 'not checked';
-  if (opts.smtp) {
+  if (opts.smtp && settings.relays) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const relays = await (require('./check-relays') as typeof import('./check-relays')).checkRelays(app);
+    smtp = relays.smtp;
+    problems.push(...relays.problems);
+  } else if (opts.smtp) {
     if (!settings.env.smtpUrl) {
       problems.push(warning(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so the SMTP connection was not checked', undefined, 'Set it, or pass --no-smtp.'));
     } else {
@@ -79,7 +98,8 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
     reportProblems(io, problems.filter((p) => !inputs.problems.includes(p)));
     reportProblems(io, inputs.problems);
     io.out(`${plural(inputs.posts.length, 'post')}, ${plural(inputs.subscribers.length, 'subscriber')}; SMTP: ${smtp}`);
-    io.out(hasErrors(problems) ? 'check found problems (see above).' : 'everything checks out.');
+    const warnings = problems.filter((p) => p.severity === 'warning').length;
+    io.out(hasErrors(problems) ? 'check found problems (see above).' : warnings ? `everything checks out, but see the ${plural(warnings, 'warning')} above.` : 'everything checks out.');
   }
   return hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK;
 }
@@ -133,19 +153,28 @@ async function checkTemplates(settings: Settings): Promise<Problem[]> {
   return problems;
 }
 
-/** A configured DKIM key must load and align with the sender; the DNS record to publish is shown. */
-function checkDkim(settings: Settings, fromAddress: string, io: Output | undefined): Problem[] {
-  if (!settings.dkim) return [];
+interface DkimCheck {
+  readonly configured: boolean;
+  readonly signer?: DkimSigner;
+  readonly record?: { name: string; value: string };
+  readonly problems: Problem[];
+}
+
+/**
+ * A configured DKIM key must load; the DNS record to publish is shown, split into strings of at
+ * most 255 bytes as DNS needs (alignment with From is a deliverability finding).
+ */
+function checkDkim(settings: Settings, io: Output | undefined): DkimCheck {
+  if (!settings.dkim) return { configured: false, problems: [] };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dkim = require('../render/dkim') as typeof import('../render/dkim');
   try {
     const signer = dkim.loadDkim(settings);
-    if (!signer) return [];
+    if (!signer) return { configured: false, problems: [] };
     const record = dkim.dkimDnsRecord(signer);
-    io?.out(`DKIM: signing as d=${signer.domain} s=${signer.selector}; publish TXT ${record.name} "${record.value}"`);
-    const misaligned = dkim.dkimAlignment(signer, fromAddress);
-    return misaligned ? [misaligned] : [];
+    io?.out(`DKIM: signing as d=${signer.domain} s=${signer.selector}; publish TXT ${record.name} ${quotedTxt(record.value)}`);
+    return { configured: true, signer, record, problems: [] };
   } catch (err) {
-    return [problemFromError(err)];
+    return { configured: true, problems: [problemFromError(err)] };
   }
 }

@@ -6,6 +6,7 @@ import { ErrorCode, type Problem, problem } from '../errors';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import type { SendRecord } from '../record/sqlite';
+import { readFeedPosts } from '../pipeline/feed-posts';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
@@ -43,11 +44,13 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   try {
     const view = recordView(record);
     refuseLateIncludeExisting(opts.includeExisting, view);
-    const plan = planSend(inputs.posts, view, {
-      named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+    const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), readOnly: record, view });
+    reportProblems(io, feeds.problems);
+    const plan = planSend([...inputs.posts, ...feeds.posts], view, {
+      named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
     });
     reportProblems(io, plan.problems);
-    const problems: Problem[] = [...inputs.problems, ...plan.problems];
+    const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
     describeAccepted(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });

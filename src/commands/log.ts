@@ -23,13 +23,17 @@ export function runLog(app: App, opts: LogOptions): number {
     return ExitCode.OK;
   }
   try {
-    const rows = record.log({ postId: opts.post, state: opts.state as DeliveryState | undefined, limit: opts.limit });
+    const sources = record.feeds().sources();
+    const rows = record.log({ postId: opts.post, state: opts.state as DeliveryState | undefined, limit: opts.limit })
+      .map((r) => (sources.has(r.postId) ? { ...r, source: sources.get(r.postId)! } : r));
     if (opts.json) {
       io.out(JSON.stringify(rows, null, 2));
       return ExitCode.OK;
     }
     for (const r of rows) {
-      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}`);
+      const from = 'source' in r ? `  (from ${r.source})` : '';
+      const relay = r.relay ? `  (relay ${r.relay})` : '';
+      io.out(`${r.updatedAt}  ${r.state.padEnd(8)}  ${r.postId}  ${r.email}  ${r.messageId ?? '-'}  ${r.reply ?? ''}${relay}${from}`);
     }
     if (!rows.length) io.out('no deliveries match.');
     return ExitCode.OK;

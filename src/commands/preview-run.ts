@@ -4,6 +4,7 @@ import type { Settings } from '../config/load';
 import type { Post } from '../discover/posts';
 import { readPosts } from '../pipeline/inputs';
 import { ErrorCode, HeraldError } from '../errors';
+import { findFeedItem } from '../pipeline/feed-posts';
 import { planSend, type RecordView } from '../plan/plan';
 import { resolveSender, unsubscribeLinks } from '../render/envelope';
 import { fillMessage, renderPost } from '../render/post';
@@ -50,9 +51,21 @@ export function findPost(settings: Settings, name: string, io?: Output): Post {
   throw new HeraldError(ErrorCode.EUSAGE, missing?.message ?? `no post named "${name}"`, { hint: missing?.hint });
 }
 
+/** A post, else (when feeds are set) a feed item by its link, id or post id. */
+async function findPostOrItem(settings: Settings, name: string, io: Output): Promise<Post> {
+  try {
+    return findPost(settings, name, io);
+  } catch (err) {
+    if (!settings.feeds.length) throw err;
+    const item = await findFeedItem(settings, name, new Date());
+    if (item) return item;
+    throw err;
+  }
+}
+
 export async function runPreview(loadSettings: () => Settings, name: string, opts: PreviewOptions, io: Output): Promise<number> {
   const settings = loadSettings();
-  const post = findPost(settings, name, io);
+  const post = await findPostOrItem(settings, name, io);
   const sender = resolveSender(settings, { requireSecret: false });
   if (settings.unsubscribe.url && !settings.env.secret) {
     io.err('note: HERALD_SECRET is not set, so the preview carries a placeholder unsubscribe token.');
@@ -67,7 +80,8 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
   const html = fs.readFileSync(files.html, 'utf8');
   const text = fs.readFileSync(path.join(files.dir, 'email.txt'), 'utf8');
   // the clipping warning already came with the rendering
-  const lint = lintEmail({ html, text, postalAddress: settings.postalAddress, file: post.file }).filter((p) => !/Gmail clips/.test(p.message));
+  const subject = rendered.subject.parts.map((p) => (typeof p === 'string' ? p : p.fallback)).join('');
+  const lint = lintEmail({ html, text, postalAddress: settings.postalAddress, file: post.file, subject, markdown: post.body }).filter((p) => !/Gmail clips/.test(p.message));
   reportProblems(io, lint);
 
   let code: number = ExitCode.OK;
@@ -87,7 +101,7 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
   if (opts.serve) {
     const render = async (): Promise<string> => {
       const current = loadSettings();
-      const again = findPost(current, post.file);
+      const again = post.source !== undefined ? post : findPost(current, post.file);
       const result = await renderPost(again, current, new Date());
       const currentSender = resolveSender(current, { requireSecret: false });
       const links = unsubscribeLinks(currentSender, SAMPLE_RECIPIENT);

@@ -4,6 +4,7 @@ import type { Problem } from '../errors';
 import { plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import { diskError } from '../record/disk-error';
+import { readFeedPosts } from '../pipeline/feed-posts';
 import { readPosts, recordView } from '../pipeline/inputs';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
@@ -16,7 +17,7 @@ export type { SendResult, Totals } from '../pipeline/send-report';
 export interface SendOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
-  /** Record every new post as already published instead of mailing it. */
+  /** Record every new post and feed item as already published instead of mailing it. */
   readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly json: boolean;
@@ -41,7 +42,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
   const deadline = runDeadline(settings.smtp.runDeadlineMinutes);
   const stop = AbortSignal.any([app.stop, deadline.signal]);
   // every connection may be waiting to reconnect at the same moment, each listening for the stop
-  setMaxListeners(settings.smtp.connections + 10, stop);
+  setMaxListeners((settings.relays?.reduce((n, r) => n + r.connections, 0) ?? settings.smtp.connections) + 10, stop);
   const problems: Problem[] = [];
   try {
     refuseLateIncludeExisting(opts.includeExisting, { initialized: record.isInitialized() });
@@ -54,9 +55,12 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     const posts = readPosts(settings, { unchanged: opts.posts.length ? undefined : unchangedKnownPost(record, view, opts.resendInDoubt) });
     reportProblems(io, posts.problems);
     problems.push(...posts.problems);
-    // plan
-    const plan = planSend(posts.posts, view, {
-      named: opts.posts, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+    const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), record, view });
+    reportProblems(io, feeds.problems);
+    problems.push(...feeds.problems);
+    // plan (over the record as the feeds left it: a first read's items are its baseline)
+    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, {
+      named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
     });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
@@ -65,6 +69,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     describeFirstRun(plan, io, false);
     describeAccepted(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
+    feeds.rememberFresh(plan.fresh);
     // render once, then deliver and record
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now, stop });
     const delivered: ListDelivery = ready.length

@@ -39,7 +39,7 @@ export async function startServing(app: App, opts: { host: string; port: number 
   // the server's code loads only when herald serve runs
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startServer } = require('../serve/server') as typeof import('../serve/server');
-  const mail = settings.serve.subscribeForm && settings.env.smtpUrl
+  const mail = settings.serve.subscribeForm && (settings.env.smtpUrl || settings.relays)
     ? app.smtp({ retries: Math.min(settings.smtp.retries, 1), maxMessagesPerConnection: 1 })
     : undefined;
   const log = { info: (line: string) => io.out(line), error: (line: string) => io.err(line) };

@@ -24,7 +24,7 @@ export async function checkSpam(settings: Settings, name: string, firstSubscribe
   const problems: Problem[] = [
     ...rendered.warnings,
     // the size warning already comes with the rendered post
-    ...lintEmail({ html: filled.html, text: filled.text, postalAddress: settings.postalAddress, file: post.file }).filter((p) => !/Gmail clips/.test(p.message) || Buffer.byteLength(filled.html) <= GMAIL_CLIP_BYTES),
+    ...lintEmail({ html: filled.html, text: filled.text, postalAddress: settings.postalAddress, file: post.file, subject: filled.subject, markdown: post.body }).filter((p) => !/Gmail clips/.test(p.message) || Buffer.byteLength(filled.html) <= GMAIL_CLIP_BYTES),
   ];
   const report = await spamCheck(messageBytes(personalise(compileMessage(rendered, sender, new Date()), recipient)));
   if ('unavailable' in report) {

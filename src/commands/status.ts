@@ -3,12 +3,15 @@ import { postStatus } from '../plan/plan';
 import { emptyCounts, type DeliveryState } from '../record/sqlite';
 import { readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { ExitCode, reportProblems } from '../output';
+import { describeRelay, relayStatus } from './status-relays';
 
 interface StatusRow {
   readonly id: string;
   readonly title: string;
   readonly file: string | null;
   readonly status: string;
+  /** The feed a feed item came from. */
+  readonly source?: string;
   readonly counts: Readonly<Record<DeliveryState, number>>;
 }
 
@@ -24,6 +27,7 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     const now = new Date();
     const rows: StatusRow[] = [];
     const onDisk = new Set<string>();
+    const sources = record?.feeds().sources() ?? new Map<string, string>();
     for (const post of inputs.posts) {
       onDisk.add(post.id);
       const counts = allCounts.get(post.id) ?? emptyCounts();
@@ -35,10 +39,13 @@ export function runStatus(app: App, opts: { json: boolean }): number {
     for (const known of view.posts.values()) {
       if (onDisk.has(known.id)) continue;
       const counts = allCounts.get(known.id) ?? emptyCounts();
-      rows.push({ id: known.id, title: known.title, file: null, status: `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'} (file gone)`, counts });
+      const source = sources.get(known.id);
+      const status = `${known.disposition === 'queued' ? deliveryStatus(counts) : 'baseline'}${source ? '' : ' (file gone)'}`;
+      rows.push({ id: known.id, title: known.title, file: source ? known.file : null, status, ...(source ? { source } : {}), counts });
     }
+    const relays = settings.relays ? relayStatus(settings, record, app.now()) : undefined;
     if (opts.json) {
-      io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows }, null, 2));
+      io.out(JSON.stringify({ initialized: view.initialized, subscribers: inputs.subscribers.length, posts: rows, ...(relays ? { relays } : {}) }, null, 2));
       return ExitCode.OK;
     }
     io.out(`${inputs.subscribers.length} subscribers; ${view.initialized ? 'record in ' + settings.stateDir : 'no record yet (first run pending)'}`);
@@ -47,8 +54,9 @@ export function runStatus(app: App, opts: { json: boolean }): number {
       const numbers = c.sent + c.failed + c.pending + c.deferred + c.in_doubt + c.sending + c.skipped
         ? `  sent ${c.sent}, failed ${c.failed}, in doubt ${c.in_doubt}, pending ${c.pending}, deferred ${c.deferred}${c.skipped ? `, skipped ${c.skipped}` : ''}${c.sending ? `, in flight ${c.sending}` : ''}`
         : '';
-      io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${numbers ? `\n${numbers}` : ''}`);
+      io.out(`${r.status.padEnd(10)} ${r.id} — ${r.title}${r.source ? ` (from ${r.source})` : ''}${numbers ? `\n${numbers}` : ''}`);
     }
+    for (const r of relays ?? []) io.out(describeRelay(r));
     return ExitCode.OK;
   } finally {
     record?.close();

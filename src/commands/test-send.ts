@@ -1,5 +1,6 @@
 import type { App } from '../app';
 import { ExitCode, reportProblems } from '../output';
+import { findFeedItem } from '../pipeline/feed-posts';
 import { readPosts } from '../pipeline/inputs';
 import { renderPosts } from '../pipeline/render-posts';
 import type { SendResult } from '../pipeline/send-report';
@@ -20,7 +21,9 @@ export async function runTestSend(app: App, opts: TestSendOptions): Promise<Send
   const { settings, io, now } = app;
   const posts = readPosts(settings);
   reportProblems(io, posts.problems);
-  const plan = planTestSend(posts.posts, opts.posts, opts.to, now());
+  // a feed item by its link or id, when no post has that name
+  const item = settings.feeds.length && opts.posts.length === 1 ? await findFeedItem(settings, opts.posts[0]!, now()) : undefined;
+  const plan = planTestSend(item ? [...posts.posts, item] : posts.posts, item ? [item.id] : opts.posts, opts.to, now());
   if (!plan.post) {
     reportProblems(io, plan.problems);
     return { code: ExitCode.FAILED };

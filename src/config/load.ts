@@ -26,12 +26,16 @@ export interface Settings extends Omit<ConfigFile, 'stateDir' | 'previewDir'> {
 /** The settings that may only come from the environment (secrets, or per-machine values). */
 export interface Environment {
   readonly smtpUrl?: string;
+  /** Each relay's URL by its variable (HERALD_SMTP_URL_<NAME>), for the `relays` setting. */
+  readonly relayUrls: Readonly<Record<string, string>>;
   readonly from?: string;
   readonly secret?: string;
   /** Earlier secrets whose unsubscribe links must keep working after a rotation (comma-separated). */
   readonly previousSecrets: readonly string[];
   readonly publicUrl?: string;
   readonly dkimKeyFile?: string;
+  /** HERALD_DNS_SERVER: the resolver `herald check --dns` asks (host or host:port), for private resolvers and tests. */
+  readonly dnsServer?: string;
   /**
    * HERALD_NOW, for tests and rehearsals only: the time herald believes it is when it starts. The
    * clock then runs on from there (see app.ts), so pacing and timeouts behave as usual.
@@ -46,11 +50,13 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
   };
   return {
     smtpUrl: pick('HERALD_SMTP_URL'),
+    relayUrls: Object.fromEntries(Object.keys(env).filter((k) => k.startsWith('HERALD_SMTP_URL_') && pick(k)).map((k) => [k, pick(k)!])),
     from: pick('HERALD_FROM'),
     secret: pick('HERALD_SECRET'),
     previousSecrets: (pick('HERALD_SECRET_PREVIOUS') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     publicUrl: pick('HERALD_PUBLIC_URL'),
     dkimKeyFile: pick('HERALD_DKIM_KEY_FILE'),
+    dnsServer: pick('HERALD_DNS_SERVER'),
     now: parseNow(pick('HERALD_NOW')),
   };
 }
@@ -107,6 +113,15 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
   }
   // checked now, so a wrong URL is a settings error for every command, before anything is read
   if (env.smtpUrl) parseSmtpUrl(env.smtpUrl);
+  for (const [variable, url] of Object.entries(env.relayUrls)) {
+    try {
+      parseSmtpUrl(url);
+    } catch (err) {
+      // the URL rules are worded for HERALD_SMTP_URL; a relay's own variable is named instead
+      if (!(err instanceof HeraldError)) throw err;
+      throw new HeraldError(err.code, err.message.replace('HERALD_SMTP_URL', variable), { hint: err.hint });
+    }
+  }
   const fromProblem = env.from === undefined ? undefined : mailboxProblem(env.from);
   if (fromProblem) {
     // the environment's sender goes into every message's From, so it gets the same rule as "from"

@@ -1,8 +1,11 @@
 import type * as Zod from 'zod';
 import { requireDeferring } from '../fast/deferred-require';
+import { feedsSchema } from './feed-settings';
+import { feedbackIdSchema } from './feedback-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
 import { siteSettings } from './site-settings';
 import { didYouMean } from './did-you-mean';
+import { relaysSchema } from './relay-settings';
 
 /**
  * zod, without the error messages of its forty-odd locales, which it loads with itself although
@@ -47,6 +50,7 @@ const configSchema = z.strictObject({
   postUrl: z.string().min(1).default('{{slug}}/').describe('where a post lives on the site, relative to siteUrl'),
   listId: z.string().min(3).superRefine(headerSafe(listIdProblem)).optional().describe('List-Id header value; derived from name and siteUrl when absent'),
   postalAddress: z.string().optional().describe('postal address printed in the footer'),
+  feedbackId: feedbackIdSchema.describe('the parts of the Feedback-ID header (campaign, list, sender)'),
   unsubscribe: z
     .strictObject({
       url: httpUrl.optional().describe('public URL of the unsubscribe endpoint; HERALD_PUBLIC_URL overrides it'),
@@ -54,6 +58,7 @@ const configSchema = z.strictObject({
     })
     .default({}),
   smtp: smtpSchema.default(smtpSchema.parse({})),
+  relays: relaysSchema,
   deferral: z
     .strictObject({
       giveUpAfterHours: z.number().min(0).default(72).describe('a recipient deferred (4xx) for longer than this is failed'),
@@ -85,6 +90,7 @@ const configSchema = z.strictObject({
     .default({ host: '127.0.0.1', port: 8025, subscribeForm: false, trustProxy: false }),
   stateDir: z.string().min(1).default('.herald').describe('folder for the record, the lock and previews'),
   previewDir: z.string().min(1).optional().describe('where --dry-run writes previews; default STATE/preview'),
+  feeds: feedsSchema,
   ...siteSettings(z),
 });
 
@@ -119,19 +125,17 @@ export function validateConfig(raw: unknown): { ok: true; config: ConfigFile } |
 /** The setting names allowed at a place in the file, for suggesting one in place of a typo. */
 function knownKeysAt(at: readonly PropertyKey[]): string[] {
   let current: unknown = configSchema;
-  for (const key of ['', ...at]) {
-    current = unwrap(current);
-    if (key === '') continue;
-    const shape = (current as { shape?: Record<string, unknown> }).shape;
-    current = shape?.[String(key)];
+  for (const key of at) {
+    const node = unwrap(current) as { shape?: Record<string, unknown>; element?: unknown } | undefined;
+    current = typeof key === 'number' || /^\d+$/.test(String(key)) ? node?.element : node?.shape?.[String(key)];
   }
-  const shape = (unwrap(current) as { shape?: Record<string, unknown> }).shape;
+  const shape = (unwrap(current) as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape ? Object.keys(shape) : [];
 }
 
 function unwrap(schema: unknown): unknown {
-  let current = schema as { unwrap?: () => unknown; shape?: unknown } | undefined;
-  for (let i = 0; i < 5 && current && !current.shape && typeof current.unwrap === 'function'; i++) current = current.unwrap() as typeof current;
+  let current = schema as { unwrap?: () => unknown; shape?: unknown; element?: unknown } | undefined;
+  for (let i = 0; i < 5 && current && !current.shape && !current.element && typeof current.unwrap === 'function'; i++) current = current.unwrap() as typeof current;
   return current;
 }
 

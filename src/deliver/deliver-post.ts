@@ -109,7 +109,7 @@ class PostDelivery {
   }
 
   private stopping(): boolean {
-    return this.opts.stop.aborted || this.summary.aborted !== undefined || this.pacing.gaveUp || this.opts.budget.remaining <= 0;
+    return this.opts.stop.aborted || this.summary.aborted !== undefined || this.summary.unavailable !== undefined || this.pacing.gaveUp || this.opts.budget.remaining <= 0;
   }
 
   /** As many due recipients as the transport has room for and the budget allows. */
@@ -193,6 +193,7 @@ class PostDelivery {
     this.settles.push(settleFor(this.postId, row, outcome, this.opts.deferral, this.opts.now));
     if (outcome.kind === 'accepted') this.pacing.accepted(episode);
     else if (outcome.kind === 'abort') this.summary.aborted ??= outcome.reply;
+    else if (outcome.kind === 'unavailable') this.summary.unavailable ??= outcome.reply;
     else if (outcome.kind === 'retry') {
       if (outcome.throttle) {
         this.pacing.slowDown(episode);

@@ -41,4 +41,6 @@ export interface Settle {
   readonly state: SettledAs;
   readonly reply: string;
   readonly nextAttemptAt?: string;
+  /** The relay that answered, when the run sends through several. */
+  readonly relay?: string;
 }

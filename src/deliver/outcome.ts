@@ -2,7 +2,12 @@
  * What happened to one message, in the terms the record needs. The classification follows RFC
  * 5321 reply classes and RFC 3463 enhanced codes; see the README's "SMTP replies" table.
  */
-export type Outcome =
+export type Outcome = OutcomeKind & {
+  /** The relay that gave this outcome, when the run sends through several (see relay-pool.ts). */
+  readonly relay?: string;
+};
+
+type OutcomeKind =
   /** The server accepted the message for this recipient (250 after the data). */
   | { readonly kind: 'accepted'; readonly reply: string }
   /** The server refused this recipient for good (5xx on RCPT TO or after the data). */
@@ -18,7 +23,9 @@ export type Outcome =
   /** The data was sent and no reply came: it may have been delivered. */
   | { readonly kind: 'in_doubt'; readonly reply: string }
   /** Our side is misconfigured (authentication, sender refused): stop the whole run. */
-  | { readonly kind: 'abort'; readonly reply: string };
+  | { readonly kind: 'abort'; readonly reply: string }
+  /** No relay can take mail now (every one out or at its quota): nothing was sent; the run stops for a later one. */
+  | { readonly kind: 'unavailable'; readonly reply: string };
 
 export interface SmtpErrorLike {
   readonly code?: string;

@@ -10,6 +10,8 @@ export interface DeliverySummary {
   /** Released untouched (connection trouble, stop, abort, cap): the next run picks them up. */
   notAttempted: number;
   aborted?: string;
+  /** Every relay was out or at its quota (why): the rest was left for a later run. */
+  unavailable?: string;
   /** The server kept throttling (its last reply): the rest of the run was left for the next one. */
   throttled?: string;
 }
@@ -31,6 +33,7 @@ export const COUNTED_AS: Readonly<Record<Outcome['kind'], Counted | undefined>> 
   deferred: 'deferred',
   in_doubt: 'inDoubt',
   abort: 'notAttempted',
+  unavailable: 'notAttempted',
   retry: undefined,
 };
 
@@ -39,6 +42,11 @@ export const COUNTED_AS: Readonly<Record<Outcome['kind'], Counted | undefined>> 
  * read only for a deferral, which waits `firstRetryMinutes`, doubled per attempt already made.
  */
 export function settleFor(postId: string, row: Pick<DueRecipient, 'key' | 'attempts'>, outcome: Outcome, deferral: { readonly firstRetryMinutes: number }, now: () => Date): Settle {
+  const settle = settleState(postId, row, outcome, deferral, now);
+  return outcome.relay === undefined ? settle : { ...settle, relay: outcome.relay };
+}
+
+function settleState(postId: string, row: Pick<DueRecipient, 'key' | 'attempts'>, outcome: Outcome, deferral: { readonly firstRetryMinutes: number }, now: () => Date): Settle {
   switch (outcome.kind) {
     case 'accepted':
       return { postId, key: row.key, state: 'sent', reply: outcome.reply };
@@ -51,6 +59,7 @@ export function settleFor(postId: string, row: Pick<DueRecipient, 'key' | 'attem
     case 'in_doubt':
       return { postId, key: row.key, state: 'in_doubt', reply: `no reply after the data: ${outcome.reply}` };
     case 'abort':
+    case 'unavailable':
     case 'retry':
       // definitely not delivered: back to pending, for this run's retry queue or the next run
       return { postId, key: row.key, state: 'pending', reply: `not sent: ${outcome.reply}` };

@@ -33,6 +33,14 @@ export interface Post {
   readonly expires?: Date;
   readonly body: string;
   readonly bodyLine: number;
+  /** A feed item's content, already HTML: it goes through the same sanitiser as markdown's output. */
+  readonly html?: string;
+  /** What relative URLs in `html` resolve against (the item's xml:base or link), instead of the site. */
+  readonly baseUrl?: string;
+  /** The feed a feed item came from. */
+  readonly source?: string;
+  readonly author?: string;
+  readonly categories?: readonly string[];
 }
 
 export interface DiscoveredPosts {

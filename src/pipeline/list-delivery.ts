@@ -6,7 +6,7 @@ import { redactSmtpUrl } from '../deliver/smtp-pool';
 import { throttleSettings } from '../deliver/throttle';
 import { fileStamp } from '../discover/posts';
 import type { Subscriber } from '../subscribers/read';
-import { ErrorCode, HeraldError, type Problem, problem } from '../errors';
+import { ErrorCode, HeraldError, type Problem, problem, warning } from '../errors';
 import { type Output, reportProblems } from '../output';
 import type { SendRecord } from '../record/sqlite';
 import type { Sender } from '../render/envelope';
@@ -41,10 +41,12 @@ export interface ListDelivery {
  * there is something to send), each new post's audience is queued in the record, and every
  * rendered post goes through the delivery loop to the SMTP transport, which the record settles.
  */
-export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | 'smtp'>, record: SendRecord, ready: readonly ReadyPost[], opts: ListDeliveryOptions): Promise<ListDelivery> {
+export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | 'smtp' | 'relays'>, record: SendRecord, ready: readonly ReadyPost[], opts: ListDeliveryOptions): Promise<ListDelivery> {
   const { settings, io, now } = app;
   const audience = await readAudience(settings, record, io, opts.problems);
-  const transport = app.smtp({ stop: opts.stop });
+  const transport = settings.relays
+    ? app.relays({ stop: opts.stop, sentToday: record.sentSinceByRelay(new Date(now().getTime() - 24 * 3_600_000)) })
+    : app.smtp({ stop: opts.stop });
   let stopCollecting = (): void => undefined;
   try {
     const budget = { remaining: runBudget(settings, record, now()) };
@@ -90,6 +92,12 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
       if (result.aborted) {
         opts.problems.push(problem(ErrorCode.ESMTP, `sending stopped: ${result.aborted}`, undefined,
           `Nobody was marked failed. Check HERALD_SMTP_URL (${redactSmtpUrl(settings.env.smtpUrl ?? '')}) and the sender address, then run again.`));
+        reportProblems(io, opts.problems.slice(-1));
+        break;
+      }
+      if (result.unavailable) {
+        opts.problems.push(warning(ErrorCode.ESMTP, `sending stopped: ${result.unavailable}`, undefined,
+          'Nothing was lost: the recipients not reached are left for the next run. Check the relays this names (herald check logs in to each), or wait for their quota, then run herald send again.'));
         reportProblems(io, opts.problems.slice(-1));
         break;
       }

@@ -34,7 +34,7 @@ export function logLine(fields: Record<string, string | number | boolean | undef
     .join(' ');
 }
 
-const COUNTER: Record<Outcome['kind'], keyof Counts> = { accepted: 'sent', failed: 'failed', deferred: 'deferred', in_doubt: 'in_doubt', retry: 'retry', abort: 'abort' };
+const COUNTER: Record<Outcome['kind'], keyof Counts> = { accepted: 'sent', failed: 'failed', deferred: 'deferred', in_doubt: 'in_doubt', retry: 'retry', abort: 'abort', unavailable: 'retry' };
 
 function emptyCounts(): Counts {
   return { sent: 0, failed: 0, deferred: 0, in_doubt: 0, retry: 0, abort: 0 };
@@ -84,7 +84,7 @@ function barProgress(): Progress {
     },
     tick(kind) {
       counts[COUNTER[kind]]++;
-      if (kind === 'retry' || kind === 'abort') bar?.update({ ...counts });
+      if (kind === 'retry' || kind === 'abort' || kind === 'unavailable') bar?.update({ ...counts });
       else bar?.increment(1, { ...counts });
     },
     end() {

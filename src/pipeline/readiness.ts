@@ -10,7 +10,7 @@ import type { RecordView } from '../plan/plan';
  */
 export function readyToSend(app: Pick<App, 'settings' | 'sender'>): Sender {
   const sender = app.sender({ requireSecret: true });
-  if (!app.settings.env.smtpUrl) {
+  if (!app.settings.env.smtpUrl && !app.settings.relays?.length) {
     throw new HeraldError(ErrorCode.ECONFIG, 'HERALD_SMTP_URL is not set, so nothing could be sent; nothing was read or recorded', {
       hint: 'Set it to your SMTP server, e.g. HERALD_SMTP_URL=smtps://user:password@smtp.example.com:465, or preview with herald send --dry-run.',
     });

@@ -5,7 +5,7 @@ import type { SendPlan } from '../plan/plan';
 
 /** What a send prints and the exit code it ends with. */
 
-export type Totals = Omit<DeliverySummary, 'aborted' | 'throttled'>;
+export type Totals = Omit<DeliverySummary, 'aborted' | 'throttled' | 'unavailable'>;
 
 export interface SendResult {
   readonly code: number;

@@ -92,10 +92,13 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
     else fresh.push(post);
   }
   if (firstRun || explicit) return { firstRun, baseline, fresh, resume, held, accepted: [], flooded: [], problems };
+  // feed items have their own guard, per feed, where they are read; this one is for files
+  const files = fresh.filter((p) => p.source === undefined);
   const known = [...record.posts].map(([id, k]) => ({ id, file: k.file, title: k.title }));
-  const guarded = guardFlood(fresh, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false });
+  const guarded = guardFlood(files, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false });
   if (guarded.problem) problems.push(guarded.problem);
-  return { firstRun, baseline, fresh: guarded.fresh, resume, held, accepted: guarded.accepted, flooded: guarded.held, problems };
+  const kept = [...guarded.fresh, ...fresh.filter((p) => p.source !== undefined)];
+  return { firstRun, baseline, fresh: sortByDate(kept), resume, held, accepted: guarded.accepted, flooded: guarded.held, problems };
 }
 
 export function postStatus(post: Post, record: RecordView, now: Date): PostStatus {

@@ -8,20 +8,21 @@
 export const BATCH_ROWS = 64;
 
 /**
- * Records outcomes: binds the stamp twice, then post id, key, state, reply and next attempt for
- * each row, then the run id (only the run that claimed a row settles it).
+ * Records outcomes: binds the stamp twice, then post id, key, state, reply, next attempt and relay
+ * for each row, then the run id (only the run that claimed a row settles it).
  */
 export function settleSql(rows: number): string {
   return `UPDATE deliveries SET state = v.column3, smtp_reply = v.column4, updated_at = ?, next_attempt_at = v.column5,
-      sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
-    FROM (VALUES ${valueRows(rows, '(?, ?, ?, ?, ?)')}) AS v
+      relay = coalesce(v.column6, relay), sent_at = CASE WHEN v.column3 = 'sent' THEN ? ELSE sent_at END
+    FROM (VALUES ${valueRows(rows, '(?, ?, ?, ?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state = 'sending' AND deliveries.run_id = ?`;
 }
 
 /** Claims recipients: binds the run id and the stamp twice, then post id, key and Message-ID for each row; returns the rows claimed. */
 export function claimSql(rows: number, includeInDoubt: boolean): string {
   const claimable = includeInDoubt ? `('pending', 'deferred', 'in_doubt')` : `('pending', 'deferred')`;
-  return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?,
+  // the relay of an earlier attempt is forgotten: the one that answers this attempt is noted when it does
+  return `UPDATE deliveries SET state = 'sending', attempts = attempts + 1, message_id = v.column3, run_id = ?, relay = NULL,
       first_attempt_at = coalesce(first_attempt_at, ?), updated_at = ?
     FROM (VALUES ${valueRows(rows, '(?, ?, ?)')}) AS v
     WHERE deliveries.post_id = v.column1 AND deliveries.email_key = v.column2 AND deliveries.state IN ${claimable}

@@ -24,6 +24,7 @@ export interface Settle {
   readonly state: SettledState;
   readonly reply: string;
   readonly nextAttemptAt?: string;
+  readonly relay?: string;
 }
 
 /** One commit of the send loop: outcomes recorded, next recipients claimed. */
@@ -111,7 +112,7 @@ export class Deliveries {
       apply: this.db.transaction((runId: string, settles: readonly Settle[], claims: readonly Claim[], stamp: string): boolean[] => {
         for (const part of chunks(settles)) {
           const values: unknown[] = [stamp, stamp];
-          for (const s of part) values.push(s.postId, s.key, s.state, s.reply.slice(0, 1000), s.nextAttemptAt ?? null);
+          for (const s of part) values.push(s.postId, s.key, s.state, s.reply.slice(0, 1000), s.nextAttemptAt ?? null, s.relay ?? null);
           values.push(runId);
           settle(part.length).run(values);
         }

@@ -1,13 +1,38 @@
 import type Database from 'better-sqlite3';
-import { type DeliveryRow, type DeliveryState, emptyCounts, OPEN, ROW_COLUMNS, type StateCounts } from './rows';
+import { type DeliveryState, emptyCounts, type LoggedRow, OPEN, ROW_COLUMNS, type StateCounts } from './rows';
 
 /** What the record says about deliveries, for status, log, planning and the run's own checks. */
 export class Reports {
   constructor(private readonly db: Database.Database) {}
 
+  /** A record made before relays were noted, opened read-only (so not migrated), has no relay column. */
+  private get notesRelays(): boolean {
+    return (this.db.prepare(`SELECT count(*) AS n FROM pragma_table_info('deliveries') WHERE name = 'relay'`).get() as { n: number }).n > 0;
+  }
+
   /** Messages the server accepted since a moment: what a provider's daily cap counts. */
   sentSince(since: Date): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM deliveries WHERE state = 'sent' AND sent_at >= ?`).get(since.toISOString()) as { n: number }).n;
+  }
+
+  /** Messages each relay accepted since a moment, by relay name: what a relay's daily quota counts. */
+  sentSinceByRelay(since: Date): Map<string, number> {
+    if (!this.notesRelays) return new Map();
+    const rows = this.db.prepare(`SELECT relay, count(*) AS n FROM deliveries WHERE state = 'sent' AND sent_at >= ? AND relay IS NOT NULL GROUP BY relay`).all(since.toISOString()) as { relay: string; n: number }[];
+    return new Map(rows.map((r) => [r.relay, r.n]));
+  }
+
+  /** Counts of every state, per relay that gave an outcome (for status). */
+  relayCounts(): Map<string, StateCounts> {
+    if (!this.notesRelays) return new Map();
+    const rows = this.db.prepare(`SELECT relay, state, count(*) AS n FROM deliveries WHERE relay IS NOT NULL GROUP BY relay, state`).all() as { relay: string; state: DeliveryState; n: number }[];
+    const out = new Map<string, Record<DeliveryState, number>>();
+    for (const r of rows) {
+      const c = out.get(r.relay) ?? emptyCounts();
+      c[r.state] = r.n;
+      out.set(r.relay, c);
+    }
+    return out;
   }
 
   /** Every permanently failed recipient with the server's reply, newest first. */
@@ -43,7 +68,7 @@ export class Reports {
   }
 
   /** Delivery rows, newest change first, of one post or state when asked. */
-  log(filter: { postId?: string; state?: DeliveryState; limit: number }): DeliveryRow[] {
+  log(filter: { postId?: string; state?: DeliveryState; limit: number }): LoggedRow[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.postId) {
@@ -54,8 +79,8 @@ export class Reports {
       where.push('state = ?');
       args.push(filter.state);
     }
-    const sql = `SELECT ${ROW_COLUMNS} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${ROW_COLUMNS}, ${this.notesRelays ? 'relay' : 'NULL AS relay'} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
-    return this.db.prepare(sql).all(...args, filter.limit) as DeliveryRow[];
+    return this.db.prepare(sql).all(...args, filter.limit) as LoggedRow[];
   }
 }

@@ -39,6 +39,11 @@ export interface DeliveryRow {
   readonly seq: number;
 }
 
+/** A row as `herald log` shows it: with the relay that gave its last outcome, when the run sent through several. */
+export interface LoggedRow extends DeliveryRow {
+  readonly relay: string | null;
+}
+
 /** The columns of `deliveries` as a DeliveryRow names them. */
 export const ROW_COLUMNS = `post_id AS postId, email_key AS key, email, name, state, attempts, message_id AS messageId,
   smtp_reply AS reply, first_attempt_at AS firstAttemptAt, updated_at AS updatedAt, sent_at AS sentAt,

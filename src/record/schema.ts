@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   sent_at TEXT,
   next_attempt_at TEXT,
   seq INTEGER NOT NULL,
+  relay TEXT,
   UNIQUE (post_id, email_key)
 );
 -- only the rows still in play: "who is due next" and "does any post have work left?" stay cheap
@@ -76,6 +77,7 @@ export function migrate(db: Database.Database): void {
   if (posts.size && !posts.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
   if (posts.size && !posts.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
   const deliveries = columnsOf('deliveries');
+  if (deliveries.size && deliveries.has('id') && !deliveries.has('relay')) db.exec('ALTER TABLE deliveries ADD COLUMN relay TEXT');
   if (deliveries.size && !deliveries.has('id')) {
     // the first schema kept deliveries in address order, which scattered every commit's rows
     const columns = [...deliveries].join(', ');

@@ -4,17 +4,18 @@ import type Database from 'better-sqlite3';
 import { ErrorCode, HeraldError } from '../errors';
 import { makeDir } from '../make-dir';
 import { type Claim, Deliveries, type Settle } from './deliveries';
+import { FeedRecord } from './feed-record';
 import { type FileStamp, FileStamps } from './file-stamps';
 import { Posts, type QueueEntry } from './posts';
 import { Reports } from './reports';
-import type { DeliveryRow, DeliveryState, PostRow, StateCounts } from './rows';
+import type { DeliveryRow, DeliveryState, LoggedRow, PostRow, StateCounts } from './rows';
 import { openDatabase, readMeta } from './schema';
 import { type SecretUse, SecretUses } from './secrets';
 
 export type { Claim, Settle } from './deliveries';
 export type { FileStamp } from './file-stamps';
 export type { QueueEntry } from './posts';
-export { DELIVERY_STATES, type DeliveryRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
+export { DELIVERY_STATES, type DeliveryRow, type LoggedRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
 
 export const RECORD_FILE = 'herald.db';
 
@@ -30,6 +31,7 @@ export class SendRecord {
   private readonly reports: Reports;
   private readonly stamps: FileStamps;
   private readonly secrets: SecretUses;
+  private feedPart?: FeedRecord;
 
   private constructor(
     private readonly db: Database.Database,
@@ -140,6 +142,16 @@ export class SendRecord {
     return this.reports.sentSince(since);
   }
 
+  /** Messages each relay accepted since a moment, by relay name: what a relay's daily quota counts. */
+  sentSinceByRelay(since: Date): Map<string, number> {
+    return this.reports.sentSinceByRelay(since);
+  }
+
+  /** Counts of every state, per relay that gave an outcome (for status). */
+  relayCounts(): Map<string, StateCounts> {
+    return this.reports.relayCounts();
+  }
+
   /** Every permanently failed recipient with the server's reply, newest first. */
   failures(): { email: string; reply: string; updatedAt: string }[] {
     return this.reports.failures();
@@ -155,7 +167,7 @@ export class SendRecord {
     return this.reports.openCounts();
   }
 
-  log(filter: { postId?: string; state?: DeliveryState; limit: number }): DeliveryRow[] {
+  log(filter: { postId?: string; state?: DeliveryState; limit: number }): LoggedRow[] {
     return this.reports.log(filter);
   }
 
@@ -169,6 +181,13 @@ export class SendRecord {
   /** Remembers how a known post's file looked, so the next run can skip reading it. */
   stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp }[]): void {
     this.stamps.stampFiles(stamps);
+  }
+
+  // the feeds read and the items seen in them (feed-record.ts)
+
+  feeds(): FeedRecord {
+    this.feedPart ??= new FeedRecord(this.db, !this.readonly);
+    return this.feedPart;
   }
 
   // which secrets signed the sent links (secrets.ts)

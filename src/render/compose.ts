@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type * as MimeFuncs from 'nodemailer/lib/mime-funcs';
 import type * as Qp from 'nodemailer/lib/qp';
 import type * as Shared from 'nodemailer/lib/shared';
+import { feedbackIdValue } from '../config/feedback-settings';
 import { splitListId } from '../config/header-settings';
 import { needsSmtpUtf8 } from '../subscribers/address';
 import { type Sender, messageIdFor, unsubscribeLinks } from './envelope';
@@ -64,6 +65,7 @@ export function compileMessage(rendered: RenderedPost, sender: Sender, date: Dat
     staticSubject !== undefined ? header('Subject', encodeText(staticSubject)) : '',
     dateHeader(date),
     header('List-ID', listIdValue(sender.listId)),
+    sender.feedbackId ? header('Feedback-ID', feedbackIdValue(sender.feedbackId, rendered.post.id)) : '',
   ].join('');
   const rest = [headers, ...alternativeParts(rendered.text, rendered.html)];
   return { postId: rendered.post.id, sender, subject: rendered.subject, staticSubject, rest: joinStatic(rest) };

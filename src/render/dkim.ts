@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import DKIM from 'nodemailer/lib/dkim';
-import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
+import { ErrorCode, HeraldError } from '../errors';
+import { dkimSign } from './dkim-sign';
 
 /**
- * DKIM signing with nodemailer's own signer (relaxed/relaxed, rsa-sha256; its default header list
- * covers From, Subject, Date, Message-ID, To, List-Id, List-Unsubscribe and List-Unsubscribe-Post,
- * which RFC 8058 one-click needs signed). The private key is read once, kept as a KeyObject and
+ * DKIM: the key and its settings (this file) and the signature itself (dkim-sign.ts: relaxed/relaxed,
+ * rsa-sha256, covering From, Subject, Date, Message-ID, To, List-Id, Feedback-ID, List-Unsubscribe
+ * and List-Unsubscribe-Post, which RFC 8058 one-click needs signed, with From, Subject and the two
+ * List-Unsubscribe headers oversigned). The private key is read once, kept as a KeyObject and
  * never printed: errors name the file, never its content.
  */
 export interface DkimSigner {
@@ -88,30 +89,16 @@ export function loadDkim(settings: DkimSettings): DkimSigner | undefined {
 }
 
 /** Returns the message with a DKIM-Signature header prepended; the rest of the bytes are unchanged. */
-export function signRaw(signer: DkimSigner, raw: Buffer): Promise<Buffer> {
-  const dkim = new DKIM({ domainName: signer.domain, keySelector: signer.selector, privateKey: signer.key });
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const stream = dkim.sign(raw);
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('error', (err: Error) => reject(new HeraldError(ErrorCode.ECONFIG, `DKIM signing failed: ${err.message}`)));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
+export async function signRaw(signer: DkimSigner, raw: Buffer): Promise<Buffer> {
+  try {
+    return dkimSign(signer, raw);
+  } catch (err) {
+    throw new HeraldError(ErrorCode.ECONFIG, `DKIM signing failed: ${(err as Error).message}`);
+  }
 }
 
 /** The TXT record to publish at SELECTOR._domainkey.DOMAIN for this key. */
 export function dkimDnsRecord(signer: DkimSigner): { name: string; value: string } {
   const spki = crypto.createPublicKey(signer.key).export({ type: 'spki', format: 'der' }).toString('base64');
   return { name: `${signer.selector}._domainkey.${signer.domain}`, value: `v=DKIM1; k=rsa; p=${spki}` };
-}
-
-/**
- * DMARC passes through DKIM only when d= is the From domain or a parent of it (relaxed
- * alignment); a signature for another domain is still valid but does not help delivery.
- */
-export function dkimAlignment(signer: DkimSigner, fromAddress: string): Problem | undefined {
-  const fromDomain = fromAddress.slice(fromAddress.lastIndexOf('@') + 1).toLowerCase();
-  if (fromDomain === signer.domain || fromDomain.endsWith(`.${signer.domain}`)) return undefined;
-  return warning(ErrorCode.ECONFIG, `dkim.domain ${signer.domain} is not the sender's domain (${fromDomain}), so DMARC will not count the signature`, undefined,
-    `Sign with d=${fromDomain} (or a parent domain of it).`);
 }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { type Mailbox, parseMailbox } from '../config/header-settings';
+import { type FeedbackId, type FeedbackIdSettings, feedbackPart } from '../config/feedback-settings';
+import { type Mailbox, parseMailbox, splitListId } from '../config/header-settings';
 import type { Subscriber } from '../subscribers/read';
 import { ErrorCode, HeraldError } from '../errors';
 import { asciiDomain } from '../subscribers/address';
@@ -19,6 +20,10 @@ export interface Sender {
   readonly unsubscribeUrl?: readonly [before: string, after: string];
   readonly unsubscribeMailto: string;
   readonly secret?: string;
+  /** Feedback-ID's parts, or undefined when it is turned off. */
+  readonly feedbackId?: FeedbackId;
+  /** The token of links that must unsubscribe nobody (a test copy's), used when there is no secret. */
+  readonly inertToken?: string;
 }
 
 /** The settings a Sender is resolved from (Settings satisfies it). */
@@ -29,6 +34,7 @@ export interface SenderSettings {
   readonly replyTo?: string;
   readonly listId?: string;
   readonly unsubscribe: { readonly url?: string; readonly mailto?: string };
+  readonly feedbackId?: FeedbackIdSettings;
   /** herald.config.json's path, named in messages. */
   readonly configPath: string;
   /** HERALD_FROM (its presence names it in messages) and HERALD_SECRET. */
@@ -55,10 +61,15 @@ export function resolveSender(settings: SenderSettings, opts: { requireSecret: b
   // a list-id label is a DNS label at most: a long name must not make a header line too long to fold
   const slug = settings.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 63).replace(/^-|-$/g, '') || 'newsletter';
   const mailto = settings.unsubscribe.mailto ? mailbox(settings.unsubscribe.mailto, 'unsubscribe.mailto', settings.configPath).address : from.address;
+  const listId = settings.listId ?? `${settings.name.replace(/[<>"\r\n]/g, '')} <${slug}.${site.hostname}>`;
+  const feedback = settings.feedbackId ?? { enabled: true, campaign: '{{id}}' };
   return {
     from,
     replyTo,
-    listId: settings.listId ?? `${settings.name.replace(/[<>"\r\n]/g, '')} <${slug}.${site.hostname}>`,
+    listId,
+    feedbackId: feedback.enabled
+      ? { campaign: feedback.campaign, list: feedback.list ?? feedbackPart(splitListId(listId).id), sender: feedback.sender ?? feedbackPart(domain) }
+      : undefined,
     messageIdDomain: domain,
     unsubscribeUrl: settings.unsubscribe.url ? aroundToken(settings.unsubscribe.url) : undefined,
     unsubscribeMailto: `${mailto.slice(0, mailto.lastIndexOf('@'))}@${asciiDomain(mailto.slice(mailto.lastIndexOf('@') + 1))}`,
@@ -106,7 +117,7 @@ export interface UnsubscribeLinks {
 }
 
 export function unsubscribeLinks(sender: Sender, subscriber: Pick<Subscriber, 'key' | 'email'>): UnsubscribeLinks {
-  const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : 'preview-token';
+  const token = sender.secret ? unsubscribeToken(subscriber.key, sender.secret) : (sender.inertToken ?? 'preview-token');
   const mailto = `mailto:${sender.unsubscribeMailto}?subject=${encodeURIComponent(`unsubscribe ${token}`)}`;
   if (sender.unsubscribeUrl) {
     const https = sender.unsubscribeUrl[0] + token + sender.unsubscribeUrl[1];

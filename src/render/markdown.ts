@@ -26,6 +26,13 @@ export function markdownToHtml(markdown: string, baseUrl: string, siteUrl: strin
   return sanitize(raw, sanitizeOptions(baseUrl, siteUrl));
 }
 
+/** HTML from elsewhere (a feed item) through the same allowlist as a markdown post's. */
+export function sanitizePostHtml(html: string, baseUrl: string): string {
+  const sanitize = requireDeferring<typeof sanitizeHtml>('sanitize-html', new Map([['postcss', ['parse']]]));
+  // a feed item's root-relative links are its own server's, at the root
+  return sanitize(html, sanitizeOptions(baseUrl, URL.canParse(baseUrl) ? new URL('/', baseUrl).href : baseUrl));
+}
+
 const ALLOWED_TAGS = [
   'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'a', 'img', 'strong', 'b', 'em', 'i', 'u', 's', 'del', 'ins',
   'sub', 'sup', 'small', 'mark', 'abbr', 'code', 'pre', 'kbd', 'blockquote', 'ul', 'ol', 'li', 'dl', 'dt', 'dd',

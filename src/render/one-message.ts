@@ -4,6 +4,7 @@ import { alternativeParts, compileMessage, dateHeader, encodeText, formatAddress
 import type { Sender } from './envelope';
 import { type RenderedMessage, type Recipient, messageBytes } from './rendered-message';
 import type { RenderedPost } from './rendered';
+import { TEST_COPY_TOKEN } from '../unsubscribe/token';
 
 /**
  * Messages composed whole, one at a time, outside a post's send loop: a test copy (`send --to`)
@@ -17,12 +18,13 @@ export interface TestCopyOptions {
 
 /**
  * A post's test copy for one address: what a subscriber gets, with a subject marked `[test]` and a
- * Message-ID of its own, so it is never confused with the real one. Its unsubscribe links carry no
- * valid token: pressing unsubscribe in the tester's mail client unsubscribes no one.
+ * Message-ID of its own, so it is never confused with the real one. Its unsubscribe links, the
+ * one-click List-Unsubscribe header's included, carry TEST_COPY_TOKEN, which names nobody:
+ * pressing unsubscribe in the tester's mail client unsubscribes no one, and herald serve says so.
  */
 export function composeTestCopy(rendered: RenderedPost, sender: Sender, to: Recipient, opts: TestCopyOptions = {}): RenderedMessage & { readonly raw: Buffer } {
   const marked: RenderedPost = { ...rendered, subject: { parts: ['[test] ', ...rendered.subject.parts] } };
-  const template = compileMessage(marked, { ...sender, secret: undefined }, opts.date ?? new Date());
+  const template = compileMessage(marked, { ...sender, secret: undefined, inertToken: TEST_COPY_TOKEN }, opts.date ?? new Date());
   const messageId = `<test-${Date.now().toString(36)}-${crypto.randomBytes(6).toString('hex')}@${sender.messageIdDomain}>`;
   const message = personalise(template, to, messageId);
   return { ...message, raw: messageBytes(message) };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Post } from '../discover/posts';
 import { ErrorCode, HeraldError, type Problem, warning } from '../errors';
-import { markdownToHtml } from './markdown';
+import { markdownToHtml, sanitizePostHtml } from './markdown';
 import { compileMjml } from './mjml';
 import { neutralValues, postValues } from './post-values';
 import { type RenderedPost, fillMessage } from './rendered';
@@ -38,7 +38,8 @@ export async function renderPost(post: Post, settings: RenderSettings, now: Date
   const template = readTemplate(settings, post.template ?? settings.template, post);
   const linkless = postValues(post, settings, '', now);
   // relative links resolve against the post's own page, as they do on the site
-  const content = markdownToHtml(post.body, /^https?:/i.test(linkless.url) ? linkless.url : settings.siteUrl, settings.siteUrl);
+  const ownPage = /^https?:/i.test(linkless.url) ? linkless.url : settings.siteUrl;
+  const content = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, ownPage, settings.siteUrl);
   const values = { ...linkless, content };
   const markers = contentMarkers();
   const prepared = prepareTemplate(template.source, template.file, { ...values, content: markers.start + content + markers.end });

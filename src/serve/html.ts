@@ -72,6 +72,11 @@ export const unsubscribePages = {
     return layout(200, newsletter, 'You are unsubscribed', `
 <p>${who(email)} is not on the ${escapeHtml(newsletter)} mailing list any more; there is nothing else to do.</p>`);
   },
+  /** A test copy's link (and the deliverability check's probe): answered, and nobody is unsubscribed. */
+  testCopy(newsletter: string): Page {
+    return layout(200, newsletter, 'This link came in a test copy', `
+<p>Test copies carry an unsubscribe link that belongs to nobody, so nobody was unsubscribed. Subscribers' copies carry their own link.</p>`);
+  },
   missingToken(newsletter: string): Page {
     return layout(400, newsletter, 'This unsubscribe link is incomplete', `
 <p>The link has no token. Please use the complete link from the bottom of the email; if your mail program split it over two lines, copy all of it.</p>`);

@@ -1,5 +1,7 @@
 import { ErrorCode, type Problem, warning } from '../errors';
 import { clipWarning } from '../render/post';
+import { stripComments, tags, visibleText } from './html-parts';
+import { imageOnlyProblem, linkProblems, subjectProblems } from './rules';
 
 export interface LintInput {
   /** One recipient's filled HTML part. */
@@ -10,6 +12,10 @@ export interface LintInput {
   readonly postalAddress?: string;
   /** What the warnings point at: the post's file (e.g. posts/notes/fridays.md). */
   readonly file: string;
+  /** The recipient's subject line, when the caller has it. */
+  readonly subject?: string;
+  /** The post's markdown, for the image-only rule (the email's own words would count the template's). */
+  readonly markdown?: string;
 }
 
 /** Link schemes that work from a mail client; anything else (relative, #anchor, javascript:) does not. */
@@ -60,6 +66,11 @@ export function lintEmail(input: LintInput): Problem[] {
     add('the email has no visible unsubscribe link', 'Add <a href="{{ unsubscribe_url }}">Unsubscribe</a> to the template\'s footer.');
   }
 
+  for (const found of linkProblems(html)) add(found.message, found.hint);
+  const imageOnly = input.markdown === undefined ? undefined : imageOnlyProblem(input.markdown);
+  if (imageOnly) add(imageOnly.message, imageOnly.hint);
+  for (const found of subjectProblems(input.subject ?? '')) add(found.message, found.hint);
+
   const address = input.postalAddress?.trim();
   if (!address) {
     add('there is no postal address in the footer; anti-spam laws (CAN-SPAM and others) require one in bulk email, and filters look for it',
@@ -69,50 +80,6 @@ export function lintEmail(input: LintInput): Problem[] {
       'Add {{#postal_address}}<p>{{ postal_address }}</p>{{/postal_address}} to the template\'s footer.');
   }
   return problems;
-}
-
-interface Tag {
-  readonly attrs: ReadonlyMap<string, string>;
-}
-
-function stripComments(html: string): string {
-  // Outlook's conditional comments hold markup too, but nothing a reader of other clients sees
-  return html.replace(/<!--[\s\S]*?-->/g, '');
-}
-
-const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-
-function tags(html: string, name: string): Tag[] {
-  const out: Tag[] = [];
-  const re = new RegExp(`<${name}(?=[\\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>`, 'gi');
-  for (const match of html.matchAll(re)) {
-    const attrs = new Map<string, string>();
-    for (const a of match[1]!.matchAll(ATTR)) {
-      const key = a[1]!.toLowerCase();
-      if (!attrs.has(key)) attrs.set(key, decodeEntities(a[2] ?? a[3] ?? a[4] ?? ''));
-    }
-    out.push({ attrs });
-  }
-  return out;
-}
-
-function visibleText(html: string): string {
-  return decodeEntities(
-    html
-      .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-      .replace(/<[^>]*>/g, ' '),
-  );
-}
-
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', middot: '·', copy: '©' };
-function decodeEntities(s: string): string {
-  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, body: string) => {
-    if (body[0] === '#') {
-      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED[body.toLowerCase()] ?? whole;
-  });
 }
 
 const normalise = (s: string): string => s.replace(/[\s\u00a0]+/g, ' ').trim().toLowerCase();

@@ -124,7 +124,7 @@ function expectedSubject(round: Round, title: string, subscriberName: string): s
   return visible(round.subject.replace(/\{\{title\}\}/g, () => title).replace(/\{\{newsletter_name\}\}/g, () => round.name).replace(/\{\{ name \| "reader" \}\}/g, () => name));
 }
 
-const SINGLETONS = ['from', 'to', 'reply-to', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'mime-version', 'content-type'];
+const SINGLETONS = ['from', 'to', 'reply-to', 'subject', 'date', 'message-id', 'list-id', 'list-unsubscribe', 'mime-version', 'content-type', 'feedback-id'];
 const ALLOWED = new Set([...SINGLETONS, 'list-unsubscribe-post']);
 
 function checkMessage(round: Round, message: ReceivedMessage): void {
@@ -161,6 +161,8 @@ function checkMessage(round: Round, message: ReceivedMessage): void {
   if (title === undefined) throw new Error('a message whose post cannot be told from its text');
   expect(visible(decodeText(one('subject')))).toBe(expectedSubject(round, title, subscriber.name));
   expect(one('message-id')).toMatch(/^<[0-9a-f]{40}@example\.com>$/);
+  // four parts of letters, digits, "-", "_" and "." (none at either end), whatever the names hold
+  expect(one('feedback-id')).toMatch(/^p\d+:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?:newsletter:example\.com$/);
 }
 
 describe(`header-bound values never break a header (seed ${SEED}; HERALD_HEADER_SEED=${SEED} replays)`, () => {

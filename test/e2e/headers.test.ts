@@ -73,7 +73,8 @@ describe('settings that reach a header', () => {
       subscribers: SUBSCRIBERS,
     });
     const res = await herald(nl, ['check', '--no-smtp']);
-    expect(res.stderr).toBe('');
+    // bulk-sender readiness (no one-click URL, no DKIM, no postal address) is warned about, nothing else
+    expect(res.stderr.split('\n').filter((l) => /^(error|warning)/.test(l) && !/one-click unsubscribe|not DKIM-signed|no postal address/.test(l))).toEqual([]);
     expect(res.code).toBe(0);
   });
 });
@@ -106,7 +107,7 @@ describe('what reaches a header arrives as valid RFC 5322 / RFC 2047 ASCII', () 
   });
 
   test('a non-ASCII newsletter name goes out as encoded-words in List-ID to a server without SMTPUTF8 or 8BITMIME', async () => {
-    server = await startSmtpServer({ smtputf8: false });
+    server = await startSmtpServer({ smtputf8: false, eightBitMime: false });
     nl = makeNewsletter({
       config: { smtp: FAST_SMTP, name: 'Le Café Crème — Dépêche', from: 'Le Café Crème — Dépêche <news@example.com>', replyTo: 'Rédaction <ed@example.com>', subject: '{{newsletter_name}}: {{title}}' },
       posts: { 'a.md': '# Été\n\ntext\n' },
@@ -124,7 +125,37 @@ describe('what reaches a header arrives as valid RFC 5322 / RFC 2047 ASCII', () 
       expect(readMailbox(value('from'))).toEqual({ name: 'Le Café Crème — Dépêche', address: 'news@example.com' });
       expect(readMailbox(value('reply-to'))).toEqual({ name: 'Rédaction', address: 'ed@example.com' });
       expect(decodeText(value('subject'))).toBe('Le Café Crème — Dépêche: Été');
+      // the post id is the campaign, the List-Id's identifier the list, the From domain the sender
+      expect(value('feedback-id')).toBe('a:le-caf-cr-me-d-p-che.blog.example.com:newsletter:example.com');
     }
+  });
+
+  test('Feedback-ID: configured campaign, list and sender parts; a post id outside ASCII becomes a valid part; it can be turned off', async () => {
+    server = await startSmtpServer({ smtputf8: false });
+    nl = makeNewsletter({
+      config: { smtp: FAST_SMTP, feedbackId: { campaign: 'weekly-{{id}}', list: 'dispatch', sender: 'herald-news' } },
+      posts: { '2026/été à Paris.md': '# Été\n\ntext\n' },
+      subscribers: SUBSCRIBERS,
+    });
+    expect((await herald(nl, ['send', '--include-existing'], server)).code).toBe(0);
+    for (const message of server.messages) {
+      const fields = readHeaderSection(message.raw);
+      expect(fields.filter((f) => f.name === 'Feedback-ID').map((f) => f.value)).toEqual(['weekly-2026-t-Paris:dispatch:newsletter:herald-news']);
+    }
+    nl.write('herald.config.json', JSON.stringify({ ...JSON.parse(nl.read('herald.config.json')), feedbackId: { enabled: false } }));
+    nl.write('posts/b.md', '# B\n\ntext\n');
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    const later = server.messages.filter((m) => m.parsed.subject === 'B');
+    expect(later).toHaveLength(2);
+    for (const message of later) expect(readHeaderSection(message.raw).some((f) => f.name === 'Feedback-ID')).toBe(false);
+  });
+
+  test('a Feedback-ID part with a colon or a non-ASCII letter is refused by check, naming the setting', async () => {
+    nl = makeNewsletter({ config: { feedbackId: { list: 'news:letter', sender: 'café' } }, posts: { 'a.md': '# A\n\ntext\n' }, subscribers: SUBSCRIBERS });
+    const res = await herald(nl, ['check', '--no-smtp']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('feedbackId.list: feedbackId.list may hold only ASCII letters');
+    expect(res.stderr).toContain('feedbackId.sender:');
   });
 
   test('a plain-ASCII name keeps its List-ID exactly as before', async () => {

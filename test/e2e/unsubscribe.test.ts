@@ -5,14 +5,14 @@
  * exactly once and the unsubscribed nobody. Every email carries the postal address and the
  * unsubscribe link in both parts. After a secret rotation the old links still work.
  */
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ParsedMail } from 'mailparser';
-import { spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
+import { type Serving, startServe } from '../support/serve-process';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../support/smtp-server';
 import { makeDkimKey, verifyDkim } from '../serve/helpers';
+import { legacyUnsubscribeToken, verifyUnsubscribeToken } from '../../src/unsubscribe/token';
 import { FAST_SMTP, SECRET, copiesByRecipient, herald, heraldEnv } from './helpers';
 
 const PUBLIC_URL = 'https://news.example.com/unsubscribe';
@@ -20,51 +20,6 @@ const POSTAL = '1 Long Road, Springfield 12345';
 const READERS = ['ann@example.com', 'bo@example.com', 'cy@example.com', 'di@example.com', 'ed@example.com', 'fay@example.com'];
 const ROTATED = 'the-new-secret-after-rotation-0123456789';
 const dkim = makeDkimKey('example.com', 'news');
-
-interface Serving {
-  readonly child: ChildProcess;
-  readonly origin: string;
-  stdout: string;
-  stderr: string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** Starts `herald serve --port 0` and waits for the line that says where it listens. */
-function startServe(nl: TempNewsletter, env: Record<string, string | undefined>): Promise<Serving> {
-  const child = spawnCli(['serve', '--port', '0', '--root', nl.root], { env });
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const serving: Serving = {
-      child,
-      origin: '',
-      stdout: '',
-      stderr: '',
-      stop: () => {
-        child.kill('SIGTERM');
-        return exited;
-      },
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`herald serve did not start:\n${serving.stderr}`));
-    }, 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (serving.stdout += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-      serving.stderr += c;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(serving.stderr);
-      if (match && !serving.origin) {
-        clearTimeout(timer);
-        (serving as { origin: string }).origin = match[1]!;
-        resolve(serving);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`herald serve exited with ${code}:\n${serving.stderr}`));
-    });
-  });
-}
 
 /** A header as it arrived, unfolded. */
 function rawHeader(message: ReceivedMessage, name: string): string {
@@ -187,6 +142,37 @@ describe('unsubscribe, end to end', () => {
     expect((await fetch(unsubscribeLink(bo, serving.origin), { method: 'POST', body: 'List-Unsubscribe=One-Click' })).status).toBe(200);
   });
 
+  test('a --to test copy to a subscriber carries links, the one-click header\'s included, that unsubscribe nobody', async () => {
+    const sent = await herald(nl, ['send', 'first', '--to', 'ann@example.com'], smtp);
+    expect(sent.code).toBe(0);
+    const copy = messageTo(smtp, 'ann@example.com', '[test] The first issue');
+    expect(rawHeader(copy, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+    serving = await startServe(nl, heraldEnv(undefined));
+    const oneClick = unsubscribeLink(copy, serving.origin);
+    const res = await fetch(oneClick, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('nobody was unsubscribed');
+    // the visible link in both parts is the same inert link
+    const visible = /href="(https:\/\/news\.example\.com\/unsubscribe\?token=[^"]+)"/.exec(copy.parsed.html as string)![1]!.replace(/&amp;/g, '&');
+    expect(`${serving.origin}${new URL(visible).pathname}${new URL(visible).search}`).toBe(oneClick);
+    expect(copy.parsed.text).toContain(`Unsubscribe: ${visible}`);
+    const page = await fetch(oneClick);
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('<form method="post"');
+    expect(nl.exists('subscribers/suppressed.csv')).toBe(false);
+    // and the next real send still reaches Ann
+    expect((await herald(nl, ['send', '--include-existing'], smtp)).code).toBe(0);
+    expect(smtp.messagesTo('ann@example.com').filter((m) => m.parsed.subject === 'The first issue')).toHaveLength(1);
+  });
+
+  test('a link in the earlier form (the address in base64, a dot, the MAC), as mailed before tokens were opaque, still unsubscribes', async () => {
+    serving = await startServe(nl, heraldEnv(undefined));
+    const link = `${serving.origin}/unsubscribe?token=${legacyUnsubscribeToken('bo@example.com', SECRET)}`;
+    const res = await fetch(link, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    expect(res.status).toBe(200);
+    expect(nl.read('subscribers/suppressed.csv')).toMatch(/^bo@example\.com,unsubscribed,/m);
+  });
+
   test('every email has the postal address and its unsubscribe link in the HTML footer and the plain text', async () => {
     expect((await herald(nl, ['send', '--include-existing'], smtp)).code).toBe(0);
     expect(smtp.messages).toHaveLength(READERS.length);
@@ -205,8 +191,12 @@ describe('unsubscribe, end to end', () => {
       const text = mail.text!;
       expect(text).toContain(POSTAL);
       expect(text).toContain(`Unsubscribe: ${link}`);
-      // and it is this subscriber's own link
-      expect(Buffer.from(new URL(link).searchParams.get('token')!.split('.')[0]!, 'base64url').toString()).toBe(m.envelopeTo[0]);
+      // and it is this subscriber's own link, which does not show the address
+      const token = new URL(link).searchParams.get('token')!;
+      expect(verifyUnsubscribeToken(token, [SECRET])).toBe(m.envelopeTo[0]);
+      expect(link).not.toContain(m.envelopeTo[0]!);
+      expect(link).not.toContain(encodeURIComponent(m.envelopeTo[0]!));
+      expect(link).not.toContain(Buffer.from(m.envelopeTo[0]!).toString('base64url').slice(0, 8));
     }
   });
 

@@ -6,6 +6,7 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Mailbox } from '../../src/config/header-settings';
+import { feedbackIdValue } from '../../src/config/feedback-settings';
 import { encodeText, listIdValue } from '../../src/render/compose';
 import { type Sender, messageIdFor, unsubscribeLinks } from '../../src/render/envelope';
 import { headerText } from '../../src/render/header-text';
@@ -31,6 +32,7 @@ export async function nodemailerMessage(rendered: RenderedPost, sender: Sender, 
     'List-Unsubscribe': links.header,
   };
   if (links.oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  if (sender.feedbackId) headers['Feedback-ID'] = feedbackIdValue(sender.feedbackId, rendered.post.id);
   const composer = new MailComposer({
     from: sender.from,
     to: { name: headerText(recipient.name).trim(), address: recipient.email },

@@ -13,7 +13,7 @@ import { HeraldError } from '../../src/errors';
 import { startServing } from '../../src/commands/serve';
 import { maskAddress } from '../../src/serve/request-log';
 import type { RunningServer } from '../../src/serve/server';
-import { unsubscribeToken } from '../../src/unsubscribe/token';
+import { legacyUnsubscribeToken, unsubscribeToken } from '../../src/unsubscribe/token';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { OLD_SECRET, PUBLIC_URL, SECRET } from './helpers';
 
@@ -193,13 +193,18 @@ describe('tokens', () => {
     const nl = newsletter();
     const { at } = await serve(nl);
     const good = tokenFor(ANN);
-    const [encoded, mac] = good.split('.') as [string, string];
+    // links mailed in the earlier form (address, dot, MAC) are still read: their tampered forms are refused too
+    const legacy = legacyUnsubscribeToken(ANN, SECRET);
+    const [encoded, mac] = legacy.split('.') as [string, string];
     const flip = (s: string, i: number): string => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
     expect((await fetch(at('/unsubscribe'))).status).toBe(400);
     expect((await fetch(at('/unsubscribe?token='), oneClick)).status).toBe(400);
     const bad = [
       flip(good, good.length - 1),
       flip(good, 2),
+      good.slice(0, -4),
+      flip(legacy, legacy.length - 1),
+      flip(legacy, 2),
       `${encoded}.`,
       encoded,
       `${good}.extra`,

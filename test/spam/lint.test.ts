@@ -89,3 +89,57 @@ test('no unsubscribe link', () => {
 test("Outlook's conditional comments are not read as content", () => {
   expect(lintEmail(email('<!--[if mso]><img src="spacer.gif"><a href="relative">x</a><![endif]--><p>x</p>'))).toEqual([]);
 });
+
+describe('links, images and the subject as filters read them', () => {
+  const link = (href: string, text = 'read more'): string => `<a href="${href}">${text}</a>`;
+
+  test('a URL shortener is named; a full address is not', () => {
+    expect(messages(email(`<p>${link('https://bit.ly/3xYz')} and ${link('http://www.tinyurl.com/abc')}</p>`))).toEqual([
+      '2 links go through a URL shortener (https://bit.ly/3xYz, http://www.tinyurl.com/abc); spam filters distrust them because they hide where a link leads',
+    ]);
+    expect(messages(email(`<p>${link('https://bitly.example.org/3xYz')} ${link('https://example.com/t.co')}</p>`))).toEqual([]);
+  });
+
+  test('an IP-literal link or image is named; a domain name is not', () => {
+    const found = messages(email(`<p>${link('http://192.0.2.10/login')}</p><img src="https://[2001:db8::1]/a.png" alt="A">`));
+    expect(found).toEqual([expect.stringMatching(/^2 links or images point at an IP address instead of a domain name \(http:\/\/192\.0\.2\.10\/login, https:\/\/\[2001:db8::1\]\/a\.png\)/)]);
+    expect(messages(email(`<p>${link('https://v192.example.com/1.2.3.4')}</p>`))).toEqual([]);
+  });
+
+  test('link text that shows one domain while the link goes to another is named; the same site, a subdomain, or words are fine', () => {
+    const found = messages(email(`<p>${link('https://login.attacker.example/x', 'www.mybank.com')} ${link('https://evil.example/', 'https://paypal.com/account')}</p>`));
+    expect(found).toEqual([expect.stringMatching(/^2 links show one address but go to another \("www\.mybank\.com" → login\.attacker\.example, "https:\/\/paypal\.com\/account" → evil\.example\)/)]);
+    expect(messages(email(`<p>${link('https://www.example.com/a?utm=1', 'example.com/a')} ${link('https://news.example.com/', 'example.com')} ${link('https://evil.example/', 'Read the paypal.com story')}</p>`))).toEqual([]);
+  });
+
+  test('more than 30 links is named; 30 are not', () => {
+    // the footer carries one link already
+    const many = (n: number): string => `<p>${Array.from({ length: n }, (_, i) => link(`https://example.com/${i}`, `item ${i}`)).join(' ')}</p>`;
+    expect(messages(email(many(30)))).toEqual([expect.stringMatching(/^the email has 31 links; with more than 30, filters start to treat it as a link list/)]);
+    expect(messages(email(many(29)))).toEqual([]);
+  });
+
+  test('an image-only post is named; a post that says in words what its images show is not', () => {
+    const img = '<img src="https://example.com/a.png" alt="A">';
+    expect(messages(email(img, { markdown: '![A sale](https://example.com/a.png)\n\n![B](b.png)\n\nBuy [now](https://example.com)!\n' }))).toEqual([
+      'the post is mostly images (2 images, 2 words of text); filters score image-only mail as spam, and with images off the reader sees almost nothing',
+    ]);
+    const words = 'This week we went to the coast and photographed the lighthouse at dawn, when the fog was lifting over the harbour and the boats were going out.';
+    expect(messages(email(img, { markdown: `![The lighthouse](a.png)\n\n${words}\n` }))).toEqual([]);
+    expect(messages(email('<p>Short.</p>', { markdown: 'Short note without pictures.' }))).toEqual([]);
+  });
+
+  test('a subject in capitals is named; acronyms in a normal subject are not', () => {
+    expect(messages(email('<p>x</p>', { subject: 'HUGE SAVINGS INSIDE, ACT NOW' }))).toEqual([
+      'the subject "HUGE SAVINGS INSIDE, ACT NOW" is in capitals; filters score shouting subjects as spam, and readers skip them',
+    ]);
+    expect(messages(email('<p>x</p>', { subject: 'NASA and the ESA send a probe to Mars' }))).toEqual([]);
+    expect(messages(email('<p>x</p>', { subject: 'OK' }))).toEqual([]);
+  });
+
+  test('a subject with more than two emoji is named; one or two are not', () => {
+    expect(messages(email('<p>x</p>', { subject: '🔥🔥 Big news 🎉' }))).toEqual(['the subject "🔥🔥 Big news 🎉" has 3 emoji; more than two is a pattern filters score as spam']);
+    expect(messages(email('<p>x</p>', { subject: 'Summer notes ☀️' }))).toEqual([]);
+    expect(messages(email('<p>x</p>', { subject: 'Été 🎉 à Paris 🗼' }))).toEqual([]);
+  });
+});

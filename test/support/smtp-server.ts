@@ -26,6 +26,8 @@ export interface FaultPlan {
   /** Called for each RCPT TO; return a Reply to reject it, undefined to accept. n = 1-based count of RCPT commands seen by the server so far. */
   /** 'drop' destroys the socket without answering the RCPT TO (a connection lost before the data). */
   onRcpt?(address: string, n: number): Reply | 'drop' | undefined;
+  /** Called for each new connection (n = 1-based count of connections so far, `accepted` = messages accepted so far); 'refuse' closes it before the greeting. */
+  onConnect?(n: number, accepted: number): 'refuse' | undefined;
   /** Called for each MAIL FROM. */
   onMailFrom?(address: string, n: number): Reply | undefined;
   /**
@@ -39,6 +41,8 @@ export interface FaultPlan {
   auth?: { user: string; pass: string };
   /** Advertise SMTPUTF8 (default true) */
   smtputf8?: boolean;
+  /** Advertise 8BITMIME (default true) */
+  eightBitMime?: boolean;
   /** Speak TLS from the first byte (smtps), with smtp-server's bundled certificate: clients must not verify it. */
   secure?: boolean;
   /** Offer STARTTLS with this key and certificate (e.g. from test/support/tls.ts); without it STARTTLS is never offered. */
@@ -136,8 +140,13 @@ class SocketTracker {
   opened = 0;
   maxConcurrent = 0;
 
-  attach(server: net.Server): void {
+  attach(server: net.Server, refuse: (n: number) => boolean): void {
     server.on('connection', (socket: net.Socket) => {
+      if (refuse(this.opened + 1)) {
+        this.opened++;
+        socket.destroy();
+        return;
+      }
       const key = socketKey(socket.remoteAddress, socket.remotePort);
       this.opened++;
       this.open.set(key, socket);
@@ -272,6 +281,7 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
     allowInsecureAuth: Boolean(plan.auth),
     authMethods: ['PLAIN', 'LOGIN'],
     hideSMTPUTF8: plan.smtputf8 === false,
+    hide8BITMIME: plan.eightBitMime === false,
     onAuth,
     onMailFrom,
     onRcptTo,
@@ -282,7 +292,8 @@ export function startSmtpServer(plan: FaultPlan = {}): Promise<TestSmtpServer> {
   // Resets and broken pipes from clients killed mid-transaction are expected in fault tests;
   // without a listener smtp-server's 'error' event would crash the jest worker.
   smtp.on('error', () => undefined);
-  sockets.attach(smtp.server);
+  // a refused socket is destroyed as it arrives: the client sees it close before any greeting
+  sockets.attach(smtp.server, (n) => plan.onConnect?.(n, messages.length) === 'refuse');
 
   let closing: Promise<void> | undefined;
   function close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { checkAddress, displayAddress } from '../../subscribers/address';
 import { HeraldError } from '../../errors';
 import { addSuppressions, isSuppressed, stamp } from '../../subscribers/suppression';
-import { verifyUnsubscribeToken } from '../../unsubscribe/token';
+import { TEST_COPY_TOKEN, verifyUnsubscribeToken } from '../../unsubscribe/token';
 import { isOneClick } from '../body';
 import { type Exchange, type HandlerContext, errorText, readForm, respond } from '../exchange';
 import { unsubscribePages } from '../html';
@@ -13,6 +13,10 @@ import { maskAddress } from '../request-log';
  *   GET  /unsubscribe?token=T   a page with a button; never unsubscribes (scanners open links)
  *   POST /unsubscribe?token=T   body List-Unsubscribe=One-Click (RFC 8058, urlencoded or multipart):
  *                               on the suppression list, durably, before the 200 goes out
+ *
+ * The token of a test copy (TEST_COPY_TOKEN) gets a 200 page that says nobody was unsubscribed,
+ * for GET and POST alike: a tester's mail client that uses one-click sees it work, and
+ * `herald check --deliverability` probes the endpoint with it.
  */
 export const MAX_TOKEN_LENGTH = 512;
 
@@ -69,6 +73,11 @@ async function unsubscribe(ctx: HandlerContext, ex: Exchange): Promise<void> {
 /** The token and the address it was signed for, or undefined once the error page was sent. */
 function linkOf(ctx: HandlerContext, ex: Exchange): { readonly token: string; readonly key: string } | undefined {
   const token = ex.url.searchParams.get('token') ?? '';
+  if (token === TEST_COPY_TOKEN) {
+    ex.outcome = 'test-copy';
+    respond(ex, unsubscribePages.testCopy(ctx.newsletter));
+    return undefined;
+  }
   if (!token) {
     ex.outcome = 'no-token';
     respond(ex, unsubscribePages.missingToken(ctx.newsletter));
