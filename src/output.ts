@@ -17,11 +17,25 @@ export interface Output {
 }
 
 export function processOutput(opts: { verbose?: boolean } = {}): Output {
+  quietWhenPipeCloses(process.stdout);
+  quietWhenPipeCloses(process.stderr);
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     verbose: opts.verbose,
   };
+}
+
+/**
+ * `herald log | head` closes the pipe early: the rest of the output has no reader, which is not an
+ * error worth a stack trace. The command runs on (a send never stops halfway for it).
+ */
+function quietWhenPipeCloses(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') return;
+    throw err;
+  });
 }
 
 export function reportProblems(io: Output, problems: readonly Problem[]): void {

@@ -8,6 +8,7 @@ import { registerPreviewCommand } from './commands/preview-command';
 import { registerServeCommand } from './commands/serve';
 import { registerSubscribersCommand } from './commands/subscribers';
 import { registerBouncesCommand } from './commands/bounces';
+import { registerInitCommand } from './commands/init';
 
 /** How long in-flight messages may take to finish after SIGINT/SIGTERM before herald exits anyway. */
 const STOP_GRACE_MS = 30_000;
@@ -66,7 +67,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('-n, --dry-run', 'render the emails into the preview folder and show who would get them; send nothing, change nothing')
     .option('--to <address>', 'test send of one post to one address (not recorded)')
     .option('--include-existing', 'on the first run, mail the posts that already exist instead of recording them as published')
-    .option('--accept-new', 'record every new feed item as already published instead of mailing it (after a feed moved or changed its ids)')
+    .option('--accept-new', 'record every new post or feed item as already published instead of mailing it (after a flood-guard stop, a moved site or a feed that changed its ids)')
     .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
     .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
     .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
@@ -134,6 +135,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   registerServeCommand(program, io, settingsFor, setExit);
   registerPreviewCommand(program, io, settingsFor, setExit);
   registerBouncesCommand(program, io, (command, stop) => appFor(command, io, stop ? signalStop(io) : undefined), setExit);
+  registerInitCommand(program, io, setExit);
   return program;
 }
 

@@ -26,3 +26,21 @@ export function allowedUrl(value: string, baseUrl: string, opts: { image?: boole
   // written with a scheme: kept as the author wrote it (the parser may tidy it); else resolved
   return /^[a-z][a-z0-9+.-]*:/i.test(trimmed) && !/[\s\u0000-\u001f\u007f]/.test(trimmed) ? trimmed : parsed.toString();
 }
+
+/**
+ * A root-relative path ("/assets/x.png") as the site means it: under siteUrl's own path when the
+ * site lives in a folder (GitHub Pages' /repo/), unless the path already starts with that folder.
+ * Anything else is returned as written, to be resolved against the page it appears on.
+ */
+export function underSite(value: string, siteUrl: string): string {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('/') || trimmed.startsWith('//')) return value;
+  let sitePath: string;
+  try {
+    sitePath = new URL(siteUrl).pathname;
+  } catch {
+    return value;
+  }
+  if (sitePath === '/' || trimmed.startsWith(sitePath) || `${trimmed}/` === sitePath) return value;
+  return new URL(trimmed.slice(1), siteUrl.endsWith('/') ? siteUrl : `${siteUrl}/`).toString();
+}

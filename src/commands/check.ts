@@ -11,6 +11,11 @@ import { checkFeeds } from '../pipeline/feed-posts';
 import { readInputs } from '../pipeline/inputs';
 import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../output';
 import { signingSecretProblems } from '../pipeline/signing-secret';
+import { settingsPlaceholderProblems } from '../render/settings-placeholders';
+import { postFolders } from '../config/site-settings';
+import { detectGenerator } from '../discover/generators';
+import { readSiteConfig } from '../discover/site-config';
+import { publishedPrivateFolders } from '../discover/site-publish';
 import type { DkimSigner } from '../render/dkim';
 import { quotedTxt } from '../deliverability/txt';
 import { deliverabilityProblems } from './deliverability';
@@ -35,6 +40,9 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   }
   problems.push(...signingSecretProblems(app, new Date()));
   problems.push(...scheduleProblems(settings.schedule, settings.configPath));
+  problems.push(...settingsPlaceholderProblems(settings, settings.configPath));
+  problems.push(...emptyInputWarnings(settings, inputs.posts.length, inputs.subscribers.length));
+  problems.push(...siteLayoutProblems(settings));
   const feeds = await checkFeeds(app);
   problems.push(...feeds.problems);
   if (!opts.json) for (const line of feeds.lines) io.out(line);
@@ -96,13 +104,42 @@ export async function runCheck(app: App, opts: { smtp: boolean; json: boolean; s
   return hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK;
 }
 
+/** herald's private folders must not be where the site's generator publishes. */
+function siteLayoutProblems(settings: Settings): Problem[] {
+  const generator = detectGenerator(settings.root);
+  if (!generator) return [];
+  try {
+    const site = readSiteConfig(settings.root, generator);
+    const folders = [{ setting: 'subscribers', dir: settings.subscribersDir }, { setting: 'stateDir', dir: settings.stateDir }, { setting: 'previewDir', dir: settings.previewDir }];
+    return publishedPrivateFolders(settings.root, generator, folders, site);
+  } catch (err) {
+    return [problemFromError(err)];
+  }
+}
+
+/** Nothing to send or nobody to send to is not an error, but rarely what the author meant. */
+function emptyInputWarnings(settings: Settings, posts: number, subscribers: number): Problem[] {
+  const out: Problem[] = [];
+  if (!posts) {
+    const folders = postFolders(settings.posts).map((f) => `${f}/`).join(', ');
+    out.push(warning(ErrorCode.EPOST, `no posts found; herald looked in ${folders}`, { file: settings.configPath },
+      'Set "posts" in herald.config.json to the folder (or list of folders) your posts are in, e.g. "_posts" or "content/posts".'));
+  }
+  if (!subscribers) {
+    out.push(warning(ErrorCode.ESUBSCRIBER, 'no subscribers: the subscriber files list nobody, so a send mails no one', { file: 'subscribers/' },
+      'Add subscribers with herald subscribers add ADDRESS, or import a list with herald subscribers import FILE.'));
+  }
+  return out;
+}
+
 async function checkTemplates(settings: Settings): Promise<Problem[]> {
   const problems: Problem[] = [];
   let names: string[] = [];
   try {
     names = fs.readdirSync(settings.templatesDir).filter((n) => n.endsWith('.mjml'));
   } catch {
-    return [problem(ErrorCode.ETEMPLATE, 'there is no templates/ folder', { file: 'templates/' }, 'Create templates/default.mjml.')];
+    // no templates/ at all: the built-in default is used, unless the settings name another
+    names = [];
   }
   // the template the settings name must exist even before a post uses it
   if (!names.some((name) => name === `${settings.template}.mjml` || name === settings.template)) names.push(settings.template);

@@ -11,7 +11,8 @@ import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
 import { describeTopicCounts, recipientsOf, settingsTopicRules } from '../pipeline/routing';
-import { describeFirstRun, type SendResult } from '../pipeline/send-report';
+import { describeAccepted, describeFirstRun, type SendResult } from '../pipeline/send-report';
+import { refuseLateIncludeExisting } from '../pipeline/readiness';
 
 export interface DryRunOptions {
   readonly posts: readonly string[];
@@ -43,12 +44,17 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   const record = app.readRecord();
   try {
     const view = recordView(record);
+    refuseLateIncludeExisting(opts.includeExisting, view);
     const feeds = await readFeedPosts(app, { named: opts.posts, acceptNew: Boolean(opts.acceptNew), readOnly: record, view });
     reportProblems(io, feeds.problems);
-    const plan = planSend([...inputs.posts, ...feeds.posts], view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
+    const plan = planSend([...inputs.posts, ...feeds.posts], view, {
+      named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined,
+    });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];
     describeFirstRun(plan, io, true);
+    describeAccepted(plan, io, true);
     const ready = await renderPosts(app.renderer(), [...plan.fresh, ...plan.resume], { io, problems, now });
     const transport = previewTransport(settings.previewDir, sender);
     const reports: { id: string; title: string; file: string; recipients: number; topics?: { topic?: string; label: string; count: number }[]; preview: string }[] = [];
@@ -71,7 +77,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
       if (opts.screenshots) problems.push(...(await screenshots(app, files.html, files.dir, io)));
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
-    else if (!reports.length) io.out(plan.baseline.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
+    else if (!reports.length) io.out(plan.baseline.length || plan.accepted.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
     else io.out('dry run: nothing was sent and the record was not changed.');
     return { code: hasErrors(problems) ? ExitCode.FAILED : ExitCode.OK };
   } finally {
@@ -82,7 +88,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
 async function screenshots(app: App, html: string, dir: string, io: Output): Promise<Problem[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { screenshotEmail, siteFiles } = require('../preview/screenshot') as typeof import('../preview/screenshot');
-  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [app.settings.postsDir, app.settings.root]) });
+  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [...app.settings.postsDirs, app.settings.root]) });
   if ('unavailable' in shot) return [problem(ErrorCode.EUSAGE, `no screenshots: Chromium was not found; ${shot.unavailable}`)];
   for (const file of shot.files) io.out(`  screenshot: ${path.relative(process.cwd(), file) || file}`);
   if (shot.overflowAt375) io.err('warning: the email is wider than a 375 px phone screen (it scrolls sideways)');

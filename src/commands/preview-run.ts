@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/load';
-import { discoverPosts, type Post } from '../discover/posts';
+import type { Post } from '../discover/posts';
+import { readPosts } from '../pipeline/inputs';
 import { ErrorCode, HeraldError } from '../errors';
 import { findFeedItem } from '../pipeline/feed-posts';
 import { planSend, type RecordView } from '../plan/plan';
@@ -37,7 +38,7 @@ const EMPTY_RECORD: RecordView = { initialized: false, posts: new Map(), counts:
  * drafts and future posts included: previewing them is the point.
  */
 export function findPost(settings: Settings, name: string, io?: Output): Post {
-  const found = discoverPosts(settings.postsDir);
+  const found = readPosts(settings);
   const plan = planSend(found.posts, EMPTY_RECORD, { named: [name], includeExisting: true, resendInDoubt: false, now: new Date() });
   const post = plan.fresh[0] ?? plan.held[0]?.post;
   if (post) {
@@ -90,7 +91,7 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
     const schemes = opts.dark ? (['light', 'dark'] as const) : (['light'] as const);
     for (const colorScheme of schemes) {
       const prefix = colorScheme === 'dark' ? 'email-dark' : 'email';
-      const shot = await screenshotEmail(files.html, files.dir, { localFile: siteFiles(settings.siteUrl, [settings.postsDir, settings.root]), colorScheme, prefix });
+      const shot = await screenshotEmail(files.html, files.dir, { localFile: siteFiles(settings.siteUrl, [...settings.postsDirs, settings.root]), colorScheme, prefix });
       if ('unavailable' in shot) {
         io.err(`error: no screenshots: Chromium was not found (${shot.unavailable}).`);
         code = ExitCode.FAILED;
@@ -114,7 +115,7 @@ export async function runPreview(loadSettings: () => Settings, name: string, opt
     };
     const server = await servePreview({
       render,
-      watch: [path.join(settings.postsDir, ...post.file.split('/').slice(1)), settings.templatesDir, settings.configPath],
+      watch: [path.join(settings.root, ...post.file.split('/')), settings.templatesDir, settings.configPath],
       host: PREVIEW_HOST,
       port: opts.port,
       log: (line) => io.err(line),

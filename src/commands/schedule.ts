@@ -6,6 +6,7 @@ import { prepareStateDir } from '../record/state-dir';
 import { ExitCode, type Output } from '../output';
 import { logLine } from '../pipeline/progress';
 import type { SendResult } from '../pipeline/send-report';
+import { readyToSend } from '../pipeline/readiness';
 import { runSend } from './send';
 import { scheduleBounces } from './schedule-bounces';
 
@@ -29,6 +30,8 @@ export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<nu
   validateSchedule(cron, timezone, first.configPath);
   // a state folder that cannot be made is reported once at start, not once a tick forever
   prepareStateDir(first);
+  // every tick would fail the same way: refuse to start instead of failing quietly every ten minutes
+  readyToSend(createApp(first, io));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeCron = require('node-cron') as typeof import('node-cron');
   let running: Promise<void> | undefined;

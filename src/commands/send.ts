@@ -11,14 +11,15 @@ import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
 import { rememberFiles, runDeadline, unchangedKnownPost } from '../pipeline/policy';
 import { renderPosts } from '../pipeline/render-posts';
 import { settingsTopicRules } from '../pipeline/routing';
-import { describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
+import { describeAccepted, describeFirstRun, describeRecovered, type SendResult, summarise } from '../pipeline/send-report';
+import { readyToSend, refuseLateIncludeExisting } from '../pipeline/readiness';
 
 export type { SendResult, Totals } from '../pipeline/send-report';
 
 export interface SendOptions {
   readonly posts: readonly string[];
   readonly includeExisting: boolean;
-  /** Record every new feed item as already published instead of mailing it. */
+  /** Record every new post and feed item as already published instead of mailing it. */
   readonly acceptNew?: boolean;
   readonly resendInDoubt: boolean;
   readonly json: boolean;
@@ -35,7 +36,8 @@ export interface SendOptions {
  */
 export async function runSend(app: App, opts: SendOptions): Promise<SendResult> {
   const { settings, io, now } = app;
-  const sender = app.sender({ requireSecret: true });
+  // a send that could not send stops here, before the lock or the record is touched
+  const sender = readyToSend(app);
   const sign = app.signer();
   const lock = await app.lock('send', opts.waitMs);
   const record = app.openRecord();
@@ -45,6 +47,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
   setMaxListeners((settings.relays?.reduce((n, r) => n + r.connections, 0) ?? settings.smtp.connections) + 10, stop);
   const problems: Problem[] = [];
   try {
+    refuseLateIncludeExisting(opts.includeExisting, { initialized: record.isInitialized() });
     // discover: the record first, so that posts it knows unchanged need not be read again
     const recovered = record.recoverInterrupted(now()).length;
     describeRecovered(io, recovered);
@@ -58,11 +61,16 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     reportProblems(io, feeds.problems);
     problems.push(...feeds.problems);
     // plan (over the record as the feeds left it: a first read's items are its baseline)
-    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, { named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), topics: settingsTopicRules(settings), welcome: settings.welcome || undefined });
+    const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, {
+      named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined,
+    });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
     if (plan.firstRun) record.initialize(plan.baseline, now());
+    if (plan.accepted.length) record.initialize(plan.accepted, now());
     describeFirstRun(plan, io, false);
+    describeAccepted(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);
     feeds.rememberFresh(plan.fresh);
     // render once, then deliver and record
@@ -76,7 +84,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     delivered.reports.push(...digests.reports);
     const stoppedBy = app.stop.aborted ? 'signal' : deadline.signal.aborted ? 'deadline' : undefined;
     if (delivered.capped || digests.capped) io.err('the per-run or per-day message cap was reached; the rest goes out on a later run.');
-    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped || digests.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length);
+    return summarise(delivered.reports, problems, opts.json, io, recovered, delivered.capped || digests.capped ? 'cap' : stoppedBy, plan.fresh.length + plan.resume.length, plan.accepted.length);
   } catch (err) {
     throw diskError(err, record.file, 'the record', 'The run stopped there and sends nothing more. Free some space, then run herald send again: it goes on where this run stopped, and reports in doubt the few recipients whose message was in flight.');
   } finally {

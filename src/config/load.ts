@@ -4,6 +4,7 @@ import { parseSmtpUrl } from '../deliver/smtp-url';
 import { ErrorCode, HeraldError } from '../errors';
 import { mailboxProblem } from './header-settings';
 import { type ConfigFile, validateConfig } from './schema';
+import { postFolders } from './site-settings';
 
 export const CONFIG_FILE = 'herald.config.json';
 
@@ -11,7 +12,10 @@ export const CONFIG_FILE = 'herald.config.json';
 export interface Settings extends Omit<ConfigFile, 'stateDir' | 'previewDir'> {
   readonly root: string;
   readonly configPath: string;
+  /** The first folder of posts (see postsDirs). */
   readonly postsDir: string;
+  /** Every folder of posts, from the "posts" setting, absolute. */
+  readonly postsDirs: readonly string[];
   readonly templatesDir: string;
   readonly subscribersDir: string;
   readonly stateDir: string;
@@ -125,19 +129,29 @@ function resolveSettings(root: string, configPath: string, config: ConfigFile, e
       hint: 'For example HERALD_FROM="The Dispatch <news@example.com>", or unset it to use "from" in herald.config.json.',
     });
   }
+  const outside = postFolders(config.posts).find((folder) => !path.resolve(root, folder).startsWith(root + path.sep));
+  if (outside !== undefined) throw postsFolderError(outside, configPath, 'is not a folder under the newsletter folder');
   return {
     ...config,
     unsubscribe: { ...config.unsubscribe, url: unsubscribeUrl },
     from: env.from ?? config.from,
     root,
     configPath,
-    postsDir: path.join(root, 'posts'),
+    postsDir: path.resolve(root, postFolders(config.posts)[0]!),
+    postsDirs: postFolders(config.posts).map((folder) => path.resolve(root, folder)),
     templatesDir: path.join(root, 'templates'),
-    subscribersDir: path.join(root, 'subscribers'),
+    subscribersDir: path.resolve(root, config.subscribers),
     stateDir,
     previewDir: config.previewDir ? path.resolve(root, config.previewDir) : path.join(stateDir, 'preview'),
     env,
   };
+}
+
+function postsFolderError(folder: string, configPath: string, what: string): HeraldError {
+  return new HeraldError(ErrorCode.ECONFIG, `posts: "${folder}" ${what}`, {
+    location: { file: configPath },
+    hint: 'Name the folder of posts relative to the newsletter folder, e.g. "posts", "_posts" or "content/posts".',
+  });
 }
 
 function parseJson(text: string, file: string): unknown {

@@ -4,6 +4,8 @@ import { feedsSchema } from './feed-settings';
 import { feedbackIdSchema } from './feedback-settings';
 import { bounceSchema } from './bounce-settings';
 import { headerTextProblem, listIdProblem, mailboxProblem, plainAddressProblem } from './header-settings';
+import { siteSettings } from './site-settings';
+import { didYouMean } from './did-you-mean';
 import { relaysSchema } from './relay-settings';
 import { readerSettingsShape } from './reader-settings';
 import { footerWithinBytesSetting } from './html-settings';
@@ -95,6 +97,7 @@ const configSchema = z.strictObject({
   feeds: feedsSchema,
   bounces: bounceSchema,
   ...readerSettingsShape,
+  ...siteSettings(z),
 });
 
 export type RawConfig = Zod.input<typeof configSchema>;
@@ -113,9 +116,36 @@ export function validateConfig(raw: unknown): { ok: true; config: ConfigFile } |
   const issues = result.error.issues.map((issue) => {
     const path = issue.path.join('.') || '(top level)';
     if (issue.code === 'unrecognized_keys') {
-      return { path, message: `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
+      const known = knownKeysAt(issue.path);
+      const named = issue.keys.map((k) => {
+        const near = didYouMean(k, known);
+        return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+      });
+      return { path, message: `unknown setting ${named.join(', ')}` };
     }
     return { path, message: issue.message };
   });
   return { ok: false, issues };
+}
+
+/** The setting names allowed at a place in the file, for suggesting one in place of a typo. */
+function knownKeysAt(at: readonly PropertyKey[]): string[] {
+  let current: unknown = configSchema;
+  for (const key of at) {
+    const node = unwrap(current) as { shape?: Record<string, unknown>; element?: unknown } | undefined;
+    current = typeof key === 'number' || /^\d+$/.test(String(key)) ? node?.element : node?.shape?.[String(key)];
+  }
+  const shape = (unwrap(current) as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { unwrap?: () => unknown; shape?: unknown; element?: unknown } | undefined;
+  for (let i = 0; i < 5 && current && !current.shape && !current.element && typeof current.unwrap === 'function'; i++) current = current.unwrap() as typeof current;
+  return current;
+}
+
+/** The settings as a JSON Schema (draft 2020-12), for editors; shipped as schema/herald.config.schema.json. */
+export function settingsJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'herald.config.json' } as Record<string, unknown>;
 }

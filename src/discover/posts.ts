@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, HeraldError, type Problem, problem, problemFromError, warning } from '../errors';
+import { ErrorCode, HeraldError, type Problem, problem, problemFromError } from '../errors';
 import { allowedUrl } from '../url';
 import { checkIdentity, isTemplateName, pickAudience, pickBoolean, pickString, pickWords, parsePostDate } from './fields';
 import { type FrontMatterFormat, splitFrontMatter } from './frontmatter';
 import { decodePostText, MAX_NESTING, oneLine, tooDeepLine } from './text';
+import { listMarkdownFiles, MARKDOWN_EXTENSIONS } from './walk';
 
-export const MARKDOWN_EXTENSIONS = new Set(['.md', '.markdown', '.mdown', '.mkd', '.mkdn']);
+export { listMarkdownFiles, MARKDOWN_EXTENSIONS } from './walk';
+
 /** A post larger than this is refused: marked has had ReDoS advisories, and no newsletter is 1 MiB of text. */
 export const MAX_POST_BYTES = 1024 * 1024;
 
@@ -27,6 +29,8 @@ export interface Post {
   readonly template?: string;
   /** An explicit link to the post on the site, from `url` or `permalink`. */
   readonly url?: string;
+  /** After this time the site no longer shows the post (Hugo's expiryDate), so it is not mailed either. */
+  readonly expires?: Date;
   readonly body: string;
   readonly bodyLine: number;
   /** A feed item's content, already HTML: it goes through the same sanitiser as markdown's output. */
@@ -56,6 +60,18 @@ export interface DiscoverOptions {
    * unchanged, so an idle run does not parse hundreds of old posts; undefined reads the file.
    */
   readonly unchanged?: (file: string, stat: { readonly size: number; readonly mtimeMs: number }) => string | undefined;
+  /** How the folder is named in messages and file paths: its path under the root (default "posts"). */
+  readonly label?: string;
+  /** The generator's conventions for this folder (see generators.ts). */
+  readonly conventions?: FolderConventions;
+}
+
+/** What a site generator changes about reading a folder of posts. */
+export interface FolderConventions {
+  /** A folder holding index.md is one post (a page bundle): its identity and slug are the folder's. */
+  readonly bundles?: boolean;
+  /** File extensions read besides markdown's (Astro's .mdx). */
+  readonly extensions?: ReadonlySet<string>;
 }
 
 const JEKYLL_NAME = /^(\d{4}-\d{2}-\d{2})-(.+)$/;
@@ -65,14 +81,16 @@ export function discoverPosts(postsDir: string, opts: DiscoverOptions = {}): Dis
   const posts: Post[] = [];
   const problems: Problem[] = [];
   const unchanged: { file: string; id: string }[] = [];
-  const listed = listMarkdownFiles(postsDir);
+  const label = opts.label ?? 'posts';
+  const extensions = opts.conventions?.extensions ? new Set([...MARKDOWN_EXTENSIONS, ...opts.conventions.extensions]) : undefined;
+  const listed = listMarkdownFiles(postsDir, { label, extensions });
   problems.push(...listed.problems);
   for (const file of listed.files) {
     const rel = path.relative(postsDir, file).split(path.sep).join('/');
     try {
-      const known = opts.unchanged?.(`posts/${rel}`, fs.statSync(file));
-      if (known !== undefined) unchanged.push({ file: `posts/${rel}`, id: known });
-      else posts.push(readPost(file, rel));
+      const known = opts.unchanged?.(`${label}/${rel}`, fs.statSync(file));
+      if (known !== undefined) unchanged.push({ file: `${label}/${rel}`, id: known });
+      else posts.push(readPost(file, rel, { label, bundles: opts.conventions?.bundles }));
     } catch (err) {
       problems.push(problemFromError(err));
     }
@@ -82,78 +100,23 @@ export function discoverPosts(postsDir: string, opts: DiscoverOptions = {}): Dis
 }
 
 /** A post file's identity on disk: what the record compares to skip re-reading it. */
-export function fileStamp(postsDir: string, post: Pick<Post, 'file'>): { size: number; mtimeMs: number } | undefined {
+export function fileStamp(root: string, post: Pick<Post, 'file'>): { size: number; mtimeMs: number } | undefined {
   try {
-    const stat = fs.statSync(path.join(postsDir, post.file.replace(/^posts\//, '')));
+    const stat = fs.statSync(path.join(root, ...post.file.split('/')));
     return { size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
   } catch {
     return undefined;
   }
 }
 
-/**
- * Files and folders starting with "." or "_" are skipped (editor files, Hugo's _index.md, Jekyll's
- * _drafts). Symbolic links are followed when they lead to a place inside the folder (each file and
- * folder is read once, under its own path if it is also reached directly); one leading outside it,
- * or nowhere, is skipped with a warning, so a link cannot mail a file from elsewhere on the disk.
- */
-export function listMarkdownFiles(dir: string): { files: string[]; problems: Problem[] } {
-  const problems: Problem[] = [];
-  let root: string;
-  try {
-    root = fs.realpathSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], problems };
-    throw err;
-  }
-  const isMarkdown = (name: string): boolean => MARKDOWN_EXTENSIONS.has(path.extname(name).toLowerCase());
-  const shown = (full: string): string => `posts/${path.relative(dir, full).split(path.sep).join('/')}`;
-  /** real path → the path it is listed under, and whether that path goes through a link */
-  const files = new Map<string, { full: string; linked: boolean }>();
-  const walked = new Set<string>();
-  const linkedDirs: { full: string; real: string }[] = [];
-  const walk = (current: string, real: string, linked: boolean): void => {
-    if (walked.has(real)) return; // a link back up the tree, or a second way into a folder
-    walked.add(real);
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name.startsWith('_')) continue;
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full, path.join(real, entry.name), linked);
-      else if (entry.isFile() && isMarkdown(entry.name)) keep(path.join(real, entry.name), full, linked);
-      else if (entry.isSymbolicLink()) follow(full, entry.name);
-    }
-  };
-  const keep = (real: string, full: string, linked: boolean): void => {
-    const known = files.get(real);
-    if (!known || (known.linked && !linked)) files.set(real, { full, linked });
-  };
-  const follow = (full: string, name: string): void => {
-    let target: string;
-    let stat: fs.Stats;
-    try {
-      target = fs.realpathSync(full);
-      stat = fs.statSync(target);
-    } catch {
-      if (isMarkdown(name)) problems.push(warning(ErrorCode.EPOST, 'is a symbolic link that leads nowhere; skipped', { file: shown(full) }));
-      return;
-    }
-    if (!stat.isDirectory() && !(stat.isFile() && isMarkdown(name))) return;
-    if (target !== root && !target.startsWith(root + path.sep)) {
-      problems.push(warning(ErrorCode.EPOST, `is a symbolic link to ${target}, outside the posts folder; skipped`, { file: shown(full) },
-        'Move the post into the posts folder, or link to a place inside it.'));
-      return;
-    }
-    if (stat.isDirectory()) linkedDirs.push({ full, real: target });
-    else keep(target, full, true);
-  };
-  walk(dir, root, false);
-  // linked folders after the direct walk, so a post reached both ways keeps its own path
-  for (let i = 0; i < linkedDirs.length; i++) walk(linkedDirs[i]!.full, linkedDirs[i]!.real, true);
-  return { files: [...files.values()].map((f) => f.full).sort(), problems };
+/** Where a post file sits: its folder's label (path under the root) and whether folders with an index are bundles. */
+export interface PostPlace {
+  readonly label?: string;
+  readonly bundles?: boolean;
 }
 
-export function readPost(absPath: string, rel: string): Post {
-  const file = `posts/${rel}`;
+export function readPost(absPath: string, rel: string, place: PostPlace = {}): Post {
+  const file = `${place.label ?? 'posts'}/${rel}`;
   const bytes = fs.readFileSync(absPath);
   if (bytes.length > MAX_POST_BYTES) {
     throw new HeraldError(ErrorCode.EPOST, `is ${Math.round(bytes.length / 1024)} KiB, over the ${MAX_POST_BYTES / 1024} KiB limit`, {
@@ -165,14 +128,14 @@ export function readPost(absPath: string, rel: string): Post {
   if (!text.trim()) {
     throw new HeraldError(ErrorCode.EPOST, 'is empty', { location: { file }, hint: 'Write the post, or delete the file.' });
   }
-  return postFromSource(text, rel);
+  return postFromSource(text, rel, place);
 }
 
-/** Pure: turns a post's text (no BOM, LF endings) and its path under posts/ into a Post. */
-export function postFromSource(text: string, rel: string): Post {
-  const file = `posts/${rel}`;
+/** Pure: turns a post's text (no BOM, LF endings) and its path under its folder into a Post. */
+export function postFromSource(text: string, rel: string, place: PostPlace = {}): Post {
+  const file = `${place.label ?? 'posts'}/${rel}`;
   const split = splitFrontMatter(text, file);
-  const meta = split.meta;
+  const meta = siteMeta(split.meta);
   const field = <T>(keys: readonly string[], what: () => T): T => {
     try {
       return what();
@@ -180,9 +143,10 @@ export function postFromSource(text: string, rel: string): Post {
       throw new HeraldError(ErrorCode.EPOST, `${keys[0]}: ${(err as Error).message}`, { location: { file, line: metaLine(text, split, keys) } });
     }
   };
-  const base = path.posix.basename(rel, path.posix.extname(rel));
+  const bundle = place.bundles && /^index\.[^./]+$/i.test(path.posix.basename(rel)) && rel.includes('/');
+  const withoutExt = bundle ? path.posix.dirname(rel) : rel.slice(0, rel.length - path.posix.extname(rel).length);
+  const base = path.posix.basename(withoutExt);
   const jekyll = JEKYLL_NAME.exec(base);
-  const withoutExt = rel.slice(0, rel.length - path.posix.extname(rel).length);
   const explicitKey = pickString(meta, 'id') === undefined ? 'slug' : 'id';
   const explicitId = field([explicitKey], () => identity(pickString(meta, 'id', 'slug'), explicitKey));
   const slug = field(['slug'], () => identity(pickString(meta, 'slug'), 'slug'));
@@ -202,7 +166,8 @@ export function postFromSource(text: string, rel: string): Post {
     });
   }
   const status = pickString(meta, 'status')?.toLowerCase();
-  const date = field(['date', 'publishdate', 'pubdate'], () => parsePostDate(meta['date'] ?? meta['publishdate'] ?? meta['pubdate'] ?? jekyll?.[1]));
+  // a publish date is when the site shows the post, which may be later than the date it carries
+  const date = field(['publishdate', 'date', 'pubdate'], () => parsePostDate(meta['publishdate'] ?? meta['date'] ?? meta['pubdate'] ?? jekyll?.[1]));
   return {
     id: (explicitId ?? withoutExt).normalize('NFC'),
     file,
@@ -216,14 +181,32 @@ export function postFromSource(text: string, rel: string): Post {
       field(['published'], () => pickBoolean(meta, 'published')) === false ||
       status === 'draft' ||
       status === 'hidden',
-    optedOut: field(['newsletter'], () => pickBoolean(meta, 'newsletter')) === false,
+    optedOut:
+      field(['newsletter'], () => pickBoolean(meta, 'newsletter')) === false ||
+      field(['eleventyexcludefromcollections'], () => pickBoolean(meta, 'eleventyexcludefromcollections')) === true,
     template: field(['template'], () => optional(pickString(meta, 'template'), templateName)),
     url: field(['url', 'permalink'], () => optional(pickString(meta, 'url', 'permalink'), linkOnSite)),
+    expires: field(['expirydate'], () => parsePostDate(meta['expirydate'])),
     body,
     bodyLine: split.bodyLine,
     topics: field(['tags', 'categories', 'topics'], () => pickWords(meta, 'tags', 'categories', 'topics')),
     audience: field(['audience'], () => pickAudience(meta)),
   };
+}
+
+/**
+ * Keys as the site generators read them: any case (Hugo's publishDate, Pelican's Title), with
+ * Hugo's [params] table beneath the top level.
+ */
+function siteMeta(meta: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const params = meta['params'];
+  const layers = [params && typeof params === 'object' && !Array.isArray(params) ? (params as Record<string, unknown>) : {}, meta];
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) out[key.toLowerCase()] = value;
+    for (const [key, value] of Object.entries(layer)) if (key === key.toLowerCase()) out[key] = value;
+  }
+  return out;
 }
 
 function optional<T>(value: string | undefined, check: (value: string) => T): T | undefined {
@@ -276,7 +259,7 @@ function metaLine(text: string, split: { format: FrontMatterFormat; bodyLine: nu
   return index >= 0 ? index + 1 : undefined;
 }
 
-function rejectDuplicateIds(posts: Post[], problems: Problem[], unchanged: readonly { file: string; id: string }[] = []): DiscoveredPosts {
+export function rejectDuplicateIds(posts: Post[], problems: Problem[], unchanged: readonly { file: string; id: string }[] = []): DiscoveredPosts {
   const byId = new Map<string, Post[]>();
   for (const post of posts) byId.set(post.id, [...(byId.get(post.id) ?? []), post]);
   // an unread file still holds its identity: a new file claiming it is a duplicate

@@ -1,5 +1,8 @@
 import type { Settings } from '../config/load';
-import { type DiscoverOptions, discoverPosts, type Post } from '../discover/posts';
+import type { DiscoverOptions, Post } from '../discover/posts';
+import { discoverSite } from '../discover/site';
+import { detectGenerator } from '../discover/generators';
+import { withSiteSyntax } from './site-posts';
 import { type DiscoveredSubscribers, discoverSubscribers, type Subscriber } from '../subscribers/read';
 import { discoverSubscribersApart } from '../subscribers/read-apart';
 import type { Problem } from '../errors';
@@ -27,7 +30,8 @@ export interface Inputs extends SubscriberInputs {
 }
 
 export function readPosts(settings: Settings, opts: DiscoverOptions = {}): PostInputs {
-  return discoverPosts(settings.postsDir, opts);
+  const generator = detectGenerator(settings.root);
+  return withSiteSyntax(settings, discoverSite(settings, opts, generator), generator);
 }
 
 export function readSubscribers(settings: Settings): SubscriberInputs {

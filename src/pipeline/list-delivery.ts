@@ -59,7 +59,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
     for (const { post } of ready) {
       if (!opts.fresh.includes(post)) continue;
       record.queuePost(post, withDeliveryTimes(recipientsOf(post, audience.values(), rules), settings, now()), now());
-      const stamp = fileStamp(settings.postsDir, post);
+      const stamp = fileStamp(settings.root, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }
     const secretProblems = noteSigningSecret(record, settings, now());

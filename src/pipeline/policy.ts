@@ -31,7 +31,7 @@ export function rememberFiles(record: SendRecord, settings: Settings, posts: rea
   const known = new Set([...view.posts.keys(), ...record.posts().keys()]);
   const stamps = posts
     .filter((p) => known.has(p.id) && !fresh.includes(p))
-    .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.postsDir, p) }))
+    .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.root, p) }))
     .filter((s): s is { id: string; file: string; stamp: FileStamp } => s.stamp !== undefined);
   if (stamps.length) record.stampFiles(stamps);
 }

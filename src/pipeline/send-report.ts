@@ -31,6 +31,13 @@ export function describeFirstRun(plan: SendPlan, io: Output, dry: boolean): void
   );
 }
 
+/** New posts taken as already published (--accept-new), each named. */
+export function describeAccepted(plan: SendPlan, io: Output, dry: boolean): void {
+  if (!plan.accepted.length) return;
+  const verb = dry ? 'would be recorded' : plan.accepted.length === 1 ? 'was recorded' : 'were recorded';
+  io.err(`${plural(plan.accepted.length, 'new post')} ${verb} as already published and not mailed:${plan.accepted.map((p) => `\n  ${p.id}  ${p.file}`).join('')}`);
+}
+
 /** Recipients a dead run left between "handed to SMTP" and "recorded" became in doubt: said loudly. */
 export function describeRecovered(io: Output, count: number): void {
   if (!count) return;
@@ -41,7 +48,7 @@ export function describeRecovered(io: Output, count: number): void {
   );
 }
 
-export function summarise(reports: readonly PostReport[], problems: readonly Problem[], json: boolean, io: Output, recoveredInDoubt: number, stoppedBy: SendResult['stoppedBy'], planned: number): SendResult {
+export function summarise(reports: readonly PostReport[], problems: readonly Problem[], json: boolean, io: Output, recoveredInDoubt: number, stoppedBy: SendResult['stoppedBy'], planned: number, accepted = 0): SendResult {
   const total: Totals = { sent: 0, failed: 0, deferred: 0, inDoubt: 0, skipped: 0, notAttempted: 0 };
   for (const r of reports) {
     for (const k of Object.keys(total) as (keyof Totals)[]) total[k] += r.result[k];
@@ -53,6 +60,7 @@ export function summarise(reports: readonly PostReport[], problems: readonly Pro
     if (reports.length) io.out(`total: ${describeTotals(total)}`);
     else if (stoppedBy && planned) io.out(`stopped before sending: ${plural(planned, 'post was', 'posts were')} still to go out.`);
     else if (hasErrors(problems)) io.out('nothing was sent (see the problems above).');
+    else if (accepted) io.out(`nothing was mailed: ${plural(accepted, 'new post was', 'new posts were')} recorded as already published.`);
     else io.out('nothing to send: no new posts.');
     if (stoppedBy === 'signal') io.out('stopped before the end; run herald send again to finish.');
     if (stoppedBy === 'deadline') io.out('the run deadline was reached; the next run continues.');

@@ -1,6 +1,7 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { audienceProblem, type TopicRules } from './audience';
+import { guardFlood, type HeldByFlood } from './flood';
 
 /**
  * What the record says, reduced to what planning needs. Declared here, where it is read: the
@@ -18,6 +19,9 @@ export interface RecordView<Known extends KnownPost = KnownPost> {
 export interface KnownPost {
   /** baseline: existed when herald first met the folder, not mailed; queued: its audience is recorded. */
   readonly disposition: 'baseline' | 'queued';
+  /** Where it was and what it was called, for naming a likely rename (the record's rows carry them). */
+  readonly file?: string;
+  readonly title?: string;
 }
 
 /** Recipients of a post still in play: not yet sent, failed or skipped. */
@@ -39,6 +43,10 @@ export interface PlanRequest {
   readonly topics?: TopicRules;
   /** The welcome post's file ("posts/welcome.md"): never mailed to the list, only resumed for the new subscribers queued for it. */
   readonly welcome?: string;
+  /** More new posts than this in one run (not the first, nothing named) are held; 0 or absent: no guard. */
+  readonly floodGuard?: number;
+  /** Record every new post as already published instead of mailing it. */
+  readonly acceptNew?: boolean;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -52,6 +60,10 @@ export interface SendPlan {
   /** Posts already queued that still have recipients to try. */
   readonly resume: readonly Post[];
   readonly held: readonly { readonly post: Post; readonly status: 'draft' | 'scheduled' | 'opted-out' }[];
+  /** New posts recorded as already published without mailing them (--accept-new). */
+  readonly accepted: readonly Post[];
+  /** New posts held back by the flood guard: more arrived at once than floodGuard allows. */
+  readonly flooded: readonly HeldByFlood[];
   readonly problems: readonly Problem[];
 }
 
@@ -90,14 +102,21 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
     if (wrongAudience) problems.push(wrongAudience);
     else fresh.push(post);
   }
-  return { firstRun, baseline, fresh, resume, held, problems };
+  if (firstRun || explicit) return { firstRun, baseline, fresh, resume, held, accepted: [], flooded: [], problems };
+  // feed items have their own guard, per feed, where they are read; this one is for files
+  const files = fresh.filter((p) => p.source === undefined);
+  const known = [...record.posts].map(([id, k]) => ({ id, file: k.file, title: k.title }));
+  const guarded = guardFlood(files, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false });
+  if (guarded.problem) problems.push(guarded.problem);
+  const kept = [...guarded.fresh, ...fresh.filter((p) => p.source !== undefined)];
+  return { firstRun, baseline, fresh: sortByDate(kept), resume, held, accepted: guarded.accepted, flooded: guarded.held, problems };
 }
 
 export function postStatus(post: Post, record: RecordView, now: Date): PostStatus {
   const known = record.posts.get(post.id);
   if (known) return known.disposition;
   if (post.draft) return 'draft';
-  if (post.optedOut) return 'opted-out';
+  if (post.optedOut || (post.expires && post.expires.getTime() <= now.getTime())) return 'opted-out';
   if (post.date && post.date.getTime() > now.getTime()) return 'scheduled';
   return 'new';
 }
@@ -134,6 +153,7 @@ function sortByDate(posts: readonly Post[]): Post[] {
 function heldMessage(status: 'draft' | 'scheduled' | 'opted-out', post: Post): string {
   if (status === 'draft') return 'is a draft, so it is not sent';
   if (status === 'scheduled') return `is dated ${post.date!.toISOString()}, in the future; it is sent once that time has come`;
+  if (!post.optedOut && post.expires) return `expired on ${post.expires.toISOString()} (expiryDate), so it is not sent`;
   return 'is kept out of the newsletter (newsletter: false)';
 }
 

@@ -1,6 +1,7 @@
 import type { Post } from '../discover/posts';
+import { fillPostUrl } from '../discover/post-url';
 import { ErrorCode, HeraldError } from '../errors';
-import { allowedUrl } from '../url';
+import { allowedUrl, underSite } from '../url';
 import type { RenderSettings } from './settings';
 import type { PostValues } from './template';
 
@@ -30,8 +31,8 @@ export function postValues(post: Post, settings: ValueSettings, contentHtml: str
 
 /** The post's link on the site, through the one URL allowlist (discovery has already refused a bad `url:`). */
 export function postUrl(post: Post, settings: Pick<RenderSettings, 'siteUrl' | 'postUrl'>): string {
-  const written = post.url ?? settings.postUrl.replace(/\{\{\s*slug\s*\}\}/g, encodeURIComponent(post.slug)).replace(/\{\{\s*id\s*\}\}/g, post.id);
-  const url = allowedUrl(written, settings.siteUrl);
+  const written = post.url ?? fillPostUrl(settings.postUrl, post);
+  const url = allowedUrl(underSite(written, settings.siteUrl), settings.siteUrl);
   if (url === undefined || url.startsWith('#')) {
     throw new HeraldError(ErrorCode.EPOST, `its link "${written}" is not an http(s) or mailto URL; it is not sent`, {
       location: { file: post.file },

@@ -40,10 +40,13 @@ Unsubscribe: {{ unsubscribe_url }}
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
 export async function renderPost(post: Post, settings: RenderSettings, now: Date): Promise<RenderedPost> {
   const template = readTemplate(settings, post.template ?? settings.template, post);
-  const source = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, settings.siteUrl);
+  const linkless = postValues(post, settings, '', now);
+  // relative links resolve against the post's own page, as they do on the site
+  const ownPage = /^https?:/i.test(linkless.url) ? linkless.url : settings.siteUrl;
+  const source = post.html !== undefined ? sanitizePostHtml(post.html, post.baseUrl ?? settings.siteUrl) : markdownToHtml(post.body, ownPage, settings.siteUrl);
   const fitted = fitImages(source, columnWidth(template.source), post.file);
   const content = fitted.html;
-  const values = postValues(post, settings, content, now);
+  const values = { ...linkless, content };
   const limit = settings.footerWithinBytes ?? FOOTER_WITHIN_BYTES;
   const blocks = limit > 0 ? topLevelBlocks(content) : [{ html: content, close: '' }];
   const total = Buffer.byteLength(content, 'utf8');

@@ -25,12 +25,19 @@ export function templatePath(settings: Pick<TemplateFolder, 'templatesDir'>, nam
   return path.join(settings.templatesDir, name.endsWith('.mjml') ? name : `${name}.mjml`);
 }
 
+/** The default template shipped with herald, used by a folder that has no templates/ of its own. */
+export const BUILT_IN_TEMPLATES = path.resolve(__dirname, '../../templates');
+
 export function readTemplate(settings: TemplateFolder, name: string, forPost?: Post): TemplateFile {
   const abs = templatePath(settings, name, forPost);
   const file = path.relative(settings.root, abs).split(path.sep).join('/');
   try {
     return { file, absPath: abs, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
   } catch {
+    const builtIn = path.join(BUILT_IN_TEMPLATES, 'default.mjml');
+    if (name === 'default' && !fs.existsSync(settings.templatesDir) && fs.existsSync(builtIn)) {
+      return { file: 'built-in default template', absPath: builtIn, source: fs.readFileSync(builtIn, 'utf8') };
+    }
     throw new HeraldError(ErrorCode.ETEMPLATE, `template "${name}" does not exist (${file})`, {
       location: forPost ? { file: forPost.file } : { file },
       hint: `Create ${file}, or change the post's template.`,

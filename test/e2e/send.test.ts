@@ -65,7 +65,7 @@ describe('herald send, end to end through the CLI and a real SMTP server', () =>
 
   test('new posts in every format are sent once to each subscriber, each alone in its envelope, and a second run sends nothing', async () => {
     server = await startSmtpServer();
-    nl = newsletter();
+    nl = newsletter(undefined, { floodGuard: 10 });
     expect((await herald(nl, ['send'], server)).code).toBe(0);
     for (const [file, content] of Object.entries(POSTS)) nl.write(path.join('posts', file), content);
 
@@ -115,7 +115,7 @@ describe('herald send, end to end through the CLI and a real SMTP server', () =>
     expect(String(yaml.raw)).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
     expect(yaml.parsed.messageId).toMatch(/^<[0-9a-f]{40}@example\.com>$/);
     expect(yaml.parsed.html).toContain('href="https://blog.example.com/archive/"');
-    expect(yaml.parsed.html).toContain('src="https://blog.example.com/img/chart.png"');
+    expect(yaml.parsed.html).toContain('src="https://blog.example.com/yaml/img/chart.png"');
     expect(yaml.parsed.html).toContain('The preheader text');
     expect(yaml.parsed.text).toContain('https://blog.example.com/unsubscribe?token=');
     const ids = server.messages.filter((m) => m.parsed.subject === 'A YAML post').map((m) => m.parsed.messageId);

@@ -50,10 +50,11 @@ describe('GitHub-flavoured markdown', () => {
     expect(html).toMatch(/<blockquote>\s*<p>quoted<\/p>\s*<\/blockquote>/);
   });
 
-  test('task list checkboxes are kept, disabled', () => {
+  test('task lists become ☑ and ☐ text, since email clients show no form controls', () => {
     const html = render('- [x] done\n- [ ] todo\n');
-    expect(html).toMatch(/<input[^>]*checked[^>]*type="checkbox"/);
-    expect(html).toMatch(/<input[^>]*disabled[^>]*type="checkbox"[^>]*\/?>\s*todo/);
+    expect(html).toContain('<li>☑ done</li>');
+    expect(html).toContain('<li>☐ todo</li>');
+    expect(html).not.toContain('<input');
   });
 
   test('headings keep their level', () => {
@@ -209,5 +210,30 @@ describe('links and images work outside the website', () => {
     }
     expect(allowedUrl('mailto:a@b.com', BASE, { image: true })).toBeUndefined();
     expect(allowedUrl('//cdn.example.com/a.png', BASE, { image: true })).toBe('https://cdn.example.com/a.png');
+  });
+});
+
+describe('links resolved against the post\'s own URL', () => {
+  const { markdownToHtml: toHtml } = require('../../src/render/markdown') as typeof import('../../src/render/markdown');
+  test('relative links follow the post\'s page; root-relative ones the site, whose own path is kept', () => {
+    const html = toHtml('[n](../notes/) [r](/about/) [p](/repo/already/) ![i](map.png)', 'https://user.github.io/repo/blog/2026/x/', 'https://user.github.io/repo/');
+    expect(html).toContain('href="https://user.github.io/repo/blog/2026/notes/"');
+    expect(html).toContain('href="https://user.github.io/repo/about/"');
+    expect(html).toContain('href="https://user.github.io/repo/already/"');
+    expect(html).toContain('src="https://user.github.io/repo/blog/2026/x/map.png"');
+  });
+});
+
+describe('footnotes and task lists', () => {
+  const { markdownToHtml: toHtml } = require('../../src/render/markdown') as typeof import('../../src/render/markdown');
+  test('footnotes go at the end with links back; task lists are text; quotes stay as typed; other ids and inputs never pass', () => {
+    const html = toHtml('Text[^1] and "quotes" -- here.\n\n- [ ] todo\n- [x] done\n\n<input type="checkbox" checked> <a id="login" href="#x">a</a>\n\n[^1]: The note.\n', 'https://e.com/p/');
+    expect(html).toContain('<sup><a id="footnote-ref-1" href="#footnote-1">1</a></sup>');
+    expect(html).toMatch(/<li id="footnote-1">\s*<p>The note\. <a href="#footnote-ref-1">↩<\/a><\/p>/);
+    expect(html).not.toContain('[^1]');
+    expect(html).toContain('<li>☐ todo</li>');
+    expect(html).toContain('<li>☑ done</li>');
+    expect(html).toContain('"quotes" -- here');
+    expect(html).not.toMatch(/<input|<section|id="login"/);
   });
 });

@@ -229,9 +229,9 @@ describe('renderPost and fillMessage', () => {
     expect(filled.html).not.toMatch(/<div style="display:none;[^"]*">/);
   });
 
-  test('relative images and links in the post are absolute in the email', async () => {
+  test('relative images and links in the post are absolute in the email, resolved against the post\'s own page', async () => {
     const filled = fillMessage(await renderHello(), ANN);
-    expect(filled.html).toContain('src="https://blog.example.com/images/chart.png"');
+    expect(filled.html).toContain('src="https://blog.example.com/hello/images/chart.png"');
     expect(filled.html).toContain('href="https://blog.example.com/more/"');
     expect(filled.html).not.toMatch(/src="images\//);
   });
@@ -244,7 +244,7 @@ describe('renderPost and fillMessage', () => {
     const { text } = fillMessage(await renderHello(), ANN);
     expect(text).toContain('Hello & welcome');
     expect(text).toContain('First paragraph.');
-    expect(text).toContain('https://blog.example.com/images/chart.png');
+    expect(text).toContain('https://blog.example.com/hello/images/chart.png');
     expect(text).toContain('Read it on the website: https://blog.example.com/hello/');
     expect(text).toContain('You are receiving this because you subscribed with\nann@example.com.');
     expect(text).toContain('Unsubscribe: https://blog.example.com/unsubscribe?token=ann');

@@ -1,0 +1,82 @@
+import type { Post } from '../discover/posts';
+import { ErrorCode, type Problem, problem } from '../errors';
+
+/**
+ * The flood guard for posts on disk. Moving a site to another generator, or renaming files that
+ * carry no slug, gives every post a new identity, and each would be mailed again as "new". When
+ * one run finds more new posts than the threshold, none of them is sent: the author chooses.
+ */
+
+/** What the guard knows of a post the record has seen (the record's row has more). */
+export interface KnownForRename {
+  readonly id: string;
+  readonly file?: string;
+  readonly title?: string;
+}
+
+export interface FloodRequest {
+  /** More new posts than this in one run are held; 0 turns the guard off. */
+  readonly threshold: number;
+  /** Record every new post as already published instead of sending it (`herald send --accept-new`). */
+  readonly acceptNew: boolean;
+}
+
+export interface HeldByFlood {
+  readonly post: Post;
+  /** The identity of a recorded post this one looks like (same slug or title): probably the same post, renamed. */
+  readonly likelyRenameOf?: string;
+  readonly because?: 'slug' | 'title';
+}
+
+export interface FloodOutcome {
+  readonly fresh: readonly Post[];
+  /** New posts recorded as already published, not mailed. */
+  readonly accepted: readonly Post[];
+  readonly held: readonly HeldByFlood[];
+  readonly problem?: Problem;
+}
+
+/** Pure: applies the guard to the new posts a run would send (never to named posts or resumed ones). */
+export function guardFlood(fresh: readonly Post[], known: Iterable<KnownForRename>, request: FloodRequest): FloodOutcome {
+  if (request.acceptNew) return { fresh: [], accepted: fresh, held: [] };
+  if (request.threshold <= 0 || fresh.length <= request.threshold) return { fresh, accepted: [], held: [] };
+  const recorded = [...known];
+  const held = fresh.map((post) => ({ post, ...likelyRename(post, recorded) }));
+  return { fresh: [], accepted: [], held, problem: floodProblem(held, request.threshold) };
+}
+
+function likelyRename(post: Post, known: readonly KnownForRename[]): Pick<HeldByFlood, 'likelyRenameOf' | 'because'> {
+  const slug = post.slug.toLowerCase();
+  const bySlug = known.find((k) => knownSlugs(k).has(slug));
+  if (bySlug) return { likelyRenameOf: bySlug.id, because: 'slug' };
+  const title = post.title.trim().toLowerCase();
+  const byTitle = title ? known.find((k) => k.title?.trim().toLowerCase() === title) : undefined;
+  return byTitle ? { likelyRenameOf: byTitle.id, because: 'title' } : {};
+}
+
+/** The slugs a recorded post could have had: its identity's last part, its file's name without a date prefix. */
+function knownSlugs(known: KnownForRename): Set<string> {
+  const stem = (value: string): string => {
+    const last = value.split('/').filter(Boolean).pop() ?? value;
+    const name = last === 'index' || /^index\.[^.]+$/.test(last) ? value.split('/').filter(Boolean).slice(-2, -1)[0] ?? last : last;
+    return name.replace(/\.[^.]+$/, '').replace(/^\d{4}-\d{2}-\d{2}-/, '').toLowerCase();
+  };
+  const slugs = new Set([stem(known.id)]);
+  if (known.file) slugs.add(stem(known.file));
+  return slugs;
+}
+
+function floodProblem(held: readonly HeldByFlood[], threshold: number): Problem {
+  const lines = held.map((h) => {
+    const rename = h.likelyRenameOf ? ` (likely a rename of "${h.likelyRenameOf}": same ${h.because})` : '';
+    return `\n  ${h.post.id}  ${h.post.file}${rename}`;
+  });
+  return problem(
+    ErrorCode.EPOST,
+    `${held.length} new posts at once, more than floodGuard (${threshold}), so none of them was sent:${lines.join('')}`,
+    undefined,
+    'If the site was moved or its files renamed, these are old posts under new names. ' +
+      'To send chosen ones: herald send ID [ID...]. To record them all as already published without mailing them: herald send --accept-new. ' +
+      'To allow more new posts in one run, raise "floodGuard" in herald.config.json.',
+  );
+}
