@@ -61,13 +61,13 @@ const MADE = new Set(['sent', 'in_doubt', 'failed', 'deferred', 'sending']);
  * Reads one message from a bounce mailbox and acts on it; false when it had to be skipped (too
  * large, not a message). Never throws for what the message holds.
  */
-export function processMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): boolean {
+export async function processMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): Promise<boolean> {
   const skipped = tally.skipped.length;
-  readMessage(raw, source, ctx, tally);
+  await readMessage(raw, source, ctx, tally);
   return tally.skipped.length === skipped;
 }
 
-function readMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): void {
+async function readMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tally): Promise<void> {
   tally.read++;
   if (raw.length > ctx.maxReportBytes) {
     tally.skipped.push({ source, reason: `larger than ${ctx.maxReportBytes} bytes (bounces.maxReportBytes); not read` });
@@ -75,7 +75,7 @@ function readMessage(raw: Buffer, source: string, ctx: BounceContext, tally: Tal
   }
   let report: ParsedReport;
   try {
-    report = parseReport(raw, ctx.returnPath);
+    report = await parseReport(raw, ctx.returnPath);
   } catch (err) {
     tally.skipped.push({ source, reason: `cannot be read as a mail message: ${(err as Error).message}` });
     return;

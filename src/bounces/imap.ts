@@ -62,7 +62,7 @@ function invalid(why: string): HeraldError {
  * Reads every message not yet processed; `read` acts on each and says whether it could be read
  * (it throws only for a fault of herald's own, which leaves the message as it was for the next run).
  */
-export async function readImap(urlText: string, opts: ImapOptions, read: (m: SourceMessage) => boolean): Promise<{ moved: number; flagged: number; skipped: number }> {
+export async function readImap(urlText: string, opts: ImapOptions, read: (m: SourceMessage) => Promise<boolean>): Promise<{ moved: number; flagged: number; skipped: number }> {
   const target = parseImapUrl(urlText);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { ImapFlow } = require('imapflow') as typeof import('imapflow');
@@ -98,7 +98,7 @@ export async function readImap(urlText: string, opts: ImapOptions, read: (m: Sou
         const size = head.size ?? 0;
         const message = size > opts.maxBytes ? undefined : await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
         const raw = message && message.source ? message.source : Buffer.alloc(opts.maxBytes + 1);
-        if (!read({ source: `${target.mailbox} UID ${uid}`, raw })) {
+        if (!(await read({ source: `${target.mailbox} UID ${uid}`, raw }))) {
           await client.messageFlagsAdd(String(uid), [SKIPPED], { uid: true });
           done.skipped++;
         } else if (target.processed) {

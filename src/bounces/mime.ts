@@ -1,15 +1,21 @@
+import { Splitter, type MimeNode, type SplitterChunk } from '@zone-eu/mailsplit';
+import libmime from 'libmime';
+import { finished, Readable, type Transform } from 'node:stream';
+
 /**
- * Just enough MIME to read a report: headers (unfolded), the structure of multipart bodies, and
- * each leaf's content decoded from base64 or quoted-printable. A bounce's parts are its meaning
- * (the delivery-status block, the quoted original), so they are walked by their types rather than
- * flattened into one text. Bounded in depth and width: a crafted message cannot make it recurse
- * or loop without end.
+ * A report read as its MIME parts. A bounce's parts are its meaning (the delivery-status block,
+ * the quoted original), so they are walked by their types rather than flattened into one text.
+ * The splitting, the header unfolding and the transfer decoding are mailsplit's (what imapflow
+ * and mailparser are built on); a quoted message/rfc822 stays one leaf, its text is what is
+ * searched. Bounded: the input is already limited to bounces.maxReportBytes, the parts kept to
+ * MAX_PARTS and MAX_DEPTH, and reading stops at the first part past the budget, so a crafted
+ * message cannot make it loop or grow without end.
  */
 export interface MimePart {
+  /** Unfolded values by lower-case name, in the order they appear. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** Lower-case type/subtype; text/plain when absent (RFC 2045). */
   readonly type: string;
-  readonly params: Readonly<Record<string, string>>;
   /** The decoded content of a leaf; empty for a multipart. */
   readonly body: Buffer;
   readonly parts: readonly MimePart[];
@@ -17,126 +23,158 @@ export interface MimePart {
 
 const MAX_DEPTH = 8;
 const MAX_PARTS = 64;
+/** Of one part's header block; mailsplit fails the message past it (a real report's is a few KiB). */
+const MAX_HEAD_BYTES = 1024 * 1024;
+const PIECE = 16 * 1024;
+/** A field name (RFC 5322 2.2): printable ASCII without the colon. */
+const FIELD_NAME = /^[!-9;-~]+$/;
 
 export function header(part: Pick<MimePart, 'headers'>, name: string): string | undefined {
   return part.headers.get(name.toLowerCase())?.[0];
 }
 
-/** A message's header block and body; undefined when the bytes do not start with a header block. */
-export function splitMessage(raw: Buffer): { headers: Map<string, string[]>; body: Buffer } | undefined {
-  const text = raw.toString('latin1');
-  const match = /\r?\n\r?\n/.exec(text);
-  const headText = match ? text.slice(0, match.index) : text;
-  const headers = parseHeaders(headText);
-  if (!headers) return undefined;
-  return { headers, body: match ? raw.subarray(match.index + match[0].length) : Buffer.alloc(0) };
+interface Building {
+  readonly node: MimeNode;
+  readonly depth: number;
+  readonly children: Building[];
+  readonly decoded: Buffer[];
+  readonly decoder?: Transform;
+  readonly decoding?: Promise<void>;
 }
 
-/** Header lines unfolded, names in lower case; undefined when a line is neither a field nor a continuation. */
-export function parseHeaders(text: string): Map<string, string[]> | undefined {
+/** The message's parts; undefined when the bytes do not start with a header block. */
+export function parseMime(raw: Buffer): Promise<MimePart | undefined> {
+  return new Promise((resolve, reject) => {
+    const splitter = new Splitter({ ignoreEmbedded: true, maxHeadSize: MAX_HEAD_BYTES });
+    const kept = new Map<MimeNode, Building>();
+    let root: Building | undefined;
+    let seen = 0;
+    let stopped = false;
+    let stop = (): void => undefined;
+    const finish = (): void => {
+      if (stopped) return;
+      stopped = true;
+      const all = [...kept.values()];
+      for (const b of all) b.decoder?.end();
+      Promise.all(all.map((b) => b.decoding))
+        .then(() => resolve(root && isHeaderBlock(root.node) ? build(root) : undefined))
+        .catch(reject);
+    };
+    splitter.on('data', (chunk: SplitterChunk) => {
+      if (stopped) return;
+      if (chunk.type === 'node') {
+        if (++seen > MAX_PARTS) {
+          // the parts so far are what is read: the rest is not worth the work
+          stop();
+          finish();
+          return;
+        }
+        const parent = chunk.parentNode ? kept.get(chunk.parentNode) : undefined;
+        if (chunk.parentNode && (!parent || parent.depth >= MAX_DEPTH)) return;
+        const b = building(chunk, parent ? parent.depth + 1 : 0);
+        kept.set(chunk, b);
+        if (parent) parent.children.push(b);
+        else root = b;
+      } else if (chunk.type === 'body') {
+        kept.get(chunk.node)?.decoder?.write(chunk.value);
+      }
+    });
+    finished(splitter, (err) => {
+      if (!err) finish();
+      else if (!stopped) {
+        stopped = true;
+        const tooLarge = (err as Error & { code?: string }).code === 'EMAXLEN';
+        reject(tooLarge ? new Error(`a header block larger than ${MAX_HEAD_BYTES} bytes (each line counted as at least 64)`) : err);
+      }
+    });
+    // fed in pieces, so that stopping early also stops the splitting of what is left
+    const source = Readable.from(pieces(raw));
+    source.pipe(splitter);
+    stop = () => {
+      source.destroy();
+      splitter.destroy();
+    };
+  });
+}
+
+function* pieces(raw: Buffer): Generator<Buffer> {
+  for (let at = 0; at < raw.length; at += PIECE) yield raw.subarray(at, at + PIECE);
+}
+
+function building(node: MimeNode, depth: number): Building {
+  const decoded: Buffer[] = [];
+  if (node.multipart) return { node, depth, children: [], decoded };
+  const decoder = node.getDecoder();
+  decoder.on('data', (data: Buffer) => decoded.push(data));
+  const decoding = new Promise<void>((done, fail) => {
+    decoder.on('end', done);
+    decoder.on('error', fail);
+  });
+  return { node, depth, children: [], decoded, decoder, decoding };
+}
+
+function build(b: Building): MimePart {
+  const { node } = b;
+  const valid = isHeaderBlock(node);
+  const type = valid ? node.contentType || 'text/plain' : 'text/plain';
+  const headers = valid ? headerMap(node) : new Map<string, string[]>();
+  let body = Buffer.concat(b.decoded);
+  // a part that starts with its text instead of headers: that text is its content
+  if (!valid) body = Buffer.concat([node.getHeaders(), body]);
+  return { headers, type, body: node.multipart && valid ? Buffer.alloc(0) : body, parts: b.children.map(build) };
+}
+
+/** Whether the lines before the first blank line are header fields (an empty block is not, for the message itself). */
+function isHeaderBlock(node: MimeNode): boolean {
+  const lines = fields(node);
+  // an mbox "From " line opens a message, never a part: there it is the part's text
+  if (!node.root && node.headers && node.headers.mbox) return false;
+  if (!lines.length) return !node.root;
+  // a block that opens with a continuation line is text, not a header block
+  if (/^[ \t]/.test(lines[0]!.line)) return false;
+  return lines.every((l) => FIELD_NAME.test(l.key) && l.line.includes(':'));
+}
+
+/** The header lines (an empty block reads as one empty line). */
+function fields(node: MimeNode): { key: string; line: string }[] {
+  return node.headers ? node.headers.getList().filter((l) => l.line !== '') : [];
+}
+
+function headerMap(node: MimeNode): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  let last: { name: string; value: string } | undefined;
-  const flush = (): void => {
-    if (!last) return;
-    const list = headers.get(last.name) ?? [];
-    list.push(last.value.trim());
-    headers.set(last.name, list);
-  };
-  for (const line of text.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line) && last) {
-      last.value += ` ${line.trim()}`;
-      continue;
-    }
-    const field = /^([!-9;-~]+):(.*)$/.exec(line);
-    if (!field) {
-      if (line.trim() === '' && !last) continue;
-      return undefined;
-    }
-    flush();
-    last = { name: field[1]!.toLowerCase(), value: field[2]! };
+  for (const { key, line } of fields(node)) {
+    const list = headers.get(key) ?? [];
+    list.push(libmime.decodeHeader(asText(line)).value);
+    headers.set(key, list);
   }
-  flush();
-  return headers.size ? headers : undefined;
+  return headers;
 }
 
-export function parseMime(raw: Buffer, depth = 0, budget = { parts: 0 }): MimePart | undefined {
-  const split = splitMessage(raw);
-  if (!split) return undefined;
-  return partOf(split.headers, split.body, depth, budget);
+/** Header bytes held as latin1: read as UTF-8 when they are that (RFC 6532), as they are otherwise. */
+function asText(line: string): string {
+  const utf8 = Buffer.from(line, 'latin1').toString('utf8');
+  return utf8.includes('\uFFFD') ? line : utf8;
 }
 
-function partOf(headers: Map<string, string[]>, body: Buffer, depth: number, budget: { parts: number }): MimePart {
-  const { type, params } = contentType(headers.get('content-type')?.[0]);
-  budget.parts++;
-  if (type.startsWith('multipart/') && params.boundary && depth < MAX_DEPTH) {
-    const parts: MimePart[] = [];
-    for (const piece of splitMultipart(body, params.boundary)) {
-      if (budget.parts >= MAX_PARTS) break;
-      const split = splitMessage(piece) ?? { headers: new Map<string, string[]>(), body: stripLeadingBlank(piece) };
-      parts.push(partOf(split.headers, split.body, depth + 1, budget));
-    }
-    return { headers, type, params, body: Buffer.alloc(0), parts };
+/** The fields of one block of a delivery-status or feedback-report body; empty when it is not a block of fields. */
+export function parseFields(text: string): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  const found = libmime.decodeHeaders(text);
+  for (const [key, values] of Object.entries(found)) {
+    if (!FIELD_NAME.test(key)) return new Map();
+    headers.set(key, values);
   }
-  return { headers, type, params, body: decode(body, headers.get('content-transfer-encoding')?.[0]), parts: [] };
-}
-
-function stripLeadingBlank(piece: Buffer): Buffer {
-  const text = piece.toString('latin1');
-  const lead = /^\r?\n/.exec(text);
-  return lead ? piece.subarray(lead[0].length) : piece;
-}
-
-export function contentType(value: string | undefined): { type: string; params: Record<string, string> } {
-  if (!value) return { type: 'text/plain', params: {} };
-  const [first, ...rest] = value.split(';');
-  const params: Record<string, string> = {};
-  for (const m of rest.join(';').matchAll(/([^=;\s]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]*)/g)) {
-    params[m[1]!.toLowerCase()] = m[3] ?? m[2]!;
-  }
-  return { type: (first ?? '').trim().toLowerCase() || 'text/plain', params };
-}
-
-function splitMultipart(body: Buffer, boundary: string): Buffer[] {
-  const text = body.toString('latin1');
-  const delimiter = `--${boundary}`;
-  const pieces: Buffer[] = [];
-  let start = -1;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const bare = line.replace(/\r$/, '').trimEnd();
-    const lineStart = offset;
-    offset += line.length + 1;
-    if (bare !== delimiter && bare !== `${delimiter}--`) continue;
-    if (start >= 0) pieces.push(body.subarray(start, Math.max(start, lineStart - 1)));
-    if (bare.endsWith('--') && bare !== delimiter) return pieces;
-    start = offset;
-  }
-  // no closing delimiter: what was opened still counts, a truncated report is still a report
-  if (start >= 0 && start < body.length) pieces.push(body.subarray(start));
-  return pieces;
-}
-
-function decode(body: Buffer, encoding: string | undefined): Buffer {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'base64':
-      return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-    case 'quoted-printable': {
-      const text = body.toString('latin1').replace(/=\r?\n/g, '');
-      return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-    }
-    default:
-      return body;
-  }
+  return headers;
 }
 
 /** Encoded words (RFC 2047) in a header value, decoded for reading (subjects of auto-replies). */
 export function decodeWords(value: string): string {
-  return value.replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, charset: string, kind: string, data: string) => {
-    const bytes = kind.toLowerCase() === 'b'
-      ? Buffer.from(data, 'base64')
-      : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (__, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
-    return /^utf-?8$/i.test(charset) ? bytes.toString('utf8') : bytes.toString('latin1');
-  });
+  try {
+    return libmime.decodeWords(value);
+  } catch {
+    // a charset nothing knows: the words as they came
+    return value;
+  }
 }
 
 /** Every leaf, depth first. */

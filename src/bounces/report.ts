@@ -1,4 +1,4 @@
-import { type MimePart, decodeWords, header, leaves, parseHeaders, parseMime } from './mime';
+import { type MimePart, decodeWords, header, leaves, parseFields, parseMime } from './mime';
 import { tokensInText } from './verp';
 
 /**
@@ -33,8 +33,8 @@ export type ParsedReport =
   | { readonly kind: 'auto-reply' | 'challenge' }
   | { readonly kind: 'other'; readonly reason: string };
 
-export function parseReport(raw: Buffer, returnPath: string | undefined): ParsedReport {
-  const message = parseMime(raw);
+export async function parseReport(raw: Buffer, returnPath: string | undefined): Promise<ParsedReport> {
+  const message = await parseMime(raw);
   if (!message) return { kind: 'other', reason: 'not a mail message (no header block)' };
   const text = raw.toString('latin1');
   const found = (extraIds: readonly string[]): Found => ({
@@ -71,7 +71,7 @@ export function parseReport(raw: Buffer, returnPath: string | undefined): Parsed
 function fieldBlocks(text: string): Map<string, string[]>[] {
   return text
     .split(/\r?\n[ \t]*\r?\n/)
-    .map((block) => parseHeaders(block.trim()) ?? new Map<string, string[]>())
+    .map((block) => parseFields(block.trim()))
     .filter((m) => m.size > 0);
 }
 

@@ -64,12 +64,12 @@ async function readAll(app: App, opts: BouncesOptions, imapUrl: string | undefin
   const record = app.openRecord();
   try {
     const ctx = bounces.context().bounceContext(settings, record, app.now());
-    const read = (m: SourceMessage): boolean => bounces.apply().processMessage(m.raw, m.source, ctx, tally);
+    const read = (m: SourceMessage): Promise<boolean> => bounces.apply().processMessage(m.raw, m.source, ctx, tally);
     const max = settings.bounces.maxReportBytes;
     const src = bounces.sources();
-    if (opts.maildir !== undefined) for await (const m of src.maildirMessages(opts.maildir, max)) read(m);
-    if (opts.mbox !== undefined) for await (const m of src.mboxMessages(opts.mbox, max)) read(m);
-    if (opts.stdin) read(await src.stdinMessage(opts.input ?? process.stdin, max));
+    if (opts.maildir !== undefined) for await (const m of src.maildirMessages(opts.maildir, max)) await read(m);
+    if (opts.mbox !== undefined) for await (const m of src.mboxMessages(opts.mbox, max)) await read(m);
+    if (opts.stdin) await read(await src.stdinMessage(opts.input ?? process.stdin, max));
     if (opts.imap) await bounces.imap().readImap(imapUrl!, { maxBytes: max, stop: app.stop, log: (line) => io.err(line) }, read);
     bounces.kept().pruneReports(settings.stateDir, settings.bounces.keepReports);
   } finally {

@@ -48,43 +48,43 @@ function context(store: BounceStore, list: Map<string, string>): BounceContext {
 const values = (d: DeliveryMatch) => ({ RECIPIENT: d.email, MESSAGE_ID: d.messageId, RETURN_PATH: returnPathFor(PATTERN, d.messageId, SECRET) });
 
 describe('acting on a report', () => {
-  test('a crash after the suppression and before the record leaves nothing lost: the next run records it, suppressing once', () => {
+  test('a crash after the suppression and before the record leaves nothing lost: the next run records it, suppressing once', async () => {
     const ann = delivery(1, 'ann@example.org', 'a');
     const mem = memoryStore([ann]);
     const list = new Map<string, string>();
     const raw = sample('postfix-hard', values(ann));
     mem.crashNextRecord();
-    expect(() => processMessage(raw, 'one', context(mem.store, list), emptyTally())).toThrow('killed');
+    await expect(processMessage(raw, 'one', context(mem.store, list), emptyTally())).rejects.toThrow('killed');
     expect(list.get('ann@example.org')).toBe('bounced');
     const again = emptyTally();
-    processMessage(raw, 'one', context(mem.store, list), again);
+    await processMessage(raw, 'one', context(mem.store, list), again);
     expect(mem.events).toHaveLength(1);
     expect(again).toMatchObject({ hard: 1, suppressed: 0, duplicates: 0 });
     const third = emptyTally();
-    processMessage(raw, 'one', context(mem.store, list), third);
+    await processMessage(raw, 'one', context(mem.store, list), third);
     expect(third).toMatchObject({ hard: 0, duplicates: 1 });
   });
 
-  test('a forwarded address bouncing under another name is tied to the delivery by its token, not by the address alone', () => {
+  test('a forwarded address bouncing under another name is tied to the delivery by its token, not by the address alone', async () => {
     const bo = delivery(2, 'bo@example.org', 'b');
     const mem = memoryStore([bo]);
     const list = new Map<string, string>();
     const forwarded = sample('postfix-hard', { ...values(bo), RECIPIENT: 'bo.forwarded@example.net' });
     const tally = emptyTally();
-    processMessage(forwarded, 'fwd', context(mem.store, list), tally);
+    await processMessage(forwarded, 'fwd', context(mem.store, list), tally);
     expect(tally.hard).toBe(1);
     expect([...list.keys()]).toEqual(['bo@example.org']);
     // without a token, a Message-ID alone must come with the address it was sent to
     const noToken = sample('plain-quoted', { ...values(bo), RECIPIENT: 'bo.forwarded@example.net' });
     const other = emptyTally();
-    processMessage(noToken, 'plain', context(memoryStore([bo]).store, new Map()), other);
+    await processMessage(noToken, 'plain', context(memoryStore([bo]).store, new Map()), other);
     expect(other.unmatched).toBe(1);
   });
 
-  test('a delivery that never left (still pending) is not acted on', () => {
+  test('a delivery that never left (still pending) is not acted on', async () => {
     const cy = { ...delivery(3, 'cy@example.org', 'c'), state: 'pending' };
     const tally = emptyTally();
-    processMessage(sample('gmail', values(cy)), 'g', context(memoryStore([cy]).store, new Map()), tally);
+    await processMessage(sample('gmail', values(cy)), 'g', context(memoryStore([cy]).store, new Map()), tally);
     expect(tally).toMatchObject({ hard: 0, unmatched: 1 });
   });
 });
