@@ -13,6 +13,9 @@ export const USAGE = `usage: node bench/run.js [options]      (or: npm run bench
   --skip-relays         do not send through two smtp-sinks at once (two smtp-sources, herald with two relays)
   --skip-idle           do not time the idle herald send
   --skip-render         do not time per-recipient rendering
+  --skip-html           do not measure the size of the HTML (default template)
+  --only-html           measure only the size of the HTML: no SMTP tools, no sink, no send section
+                        in the report (npm run bench:html)
   --cpu-prof            also run herald send once more under node --cpu-prof and summarise self time
   --idle-posts N        posts in the idle folder (default 1000)
   --idle-subscribers N  subscribers in the idle folder (default 10000)
@@ -48,6 +51,7 @@ export interface Options {
   readonly skipRelays: boolean;
   readonly skipIdle: boolean;
   readonly skipRender: boolean;
+  readonly skipHtml?: boolean;
   readonly cpuProf: boolean;
   readonly idlePosts: number;
   readonly idleSubscribers: number;
@@ -71,6 +75,14 @@ export interface Options {
   readonly fromJson?: string;
 }
 
+/** The flags that say which send phases a run measures (a run with none of them needs no sink). */
+export type SendPhases = Pick<Options, 'skipCeiling' | 'skipBaseline' | 'skipHerald' | 'skipRender' | 'skipIdle' | 'cpuProf'>;
+
+/** Whether a run measures anything that sends or renders per recipient: the report's send section. */
+export function sendsAnything(o: SendPhases): boolean {
+  return !(o.skipCeiling && o.skipBaseline && o.skipHerald && o.skipRender && o.skipIdle) || o.cpuProf;
+}
+
 export type Parsed = { readonly help: true } | { readonly help: false; readonly options: Options };
 
 function int(name: string, v: string, min: number): number {
@@ -82,7 +94,7 @@ function int(name: string, v: string, min: number): number {
 /** Reads the flags; throws with the usage on an unknown one. */
 export function parseArgs(argv: readonly string[]): Parsed {
   const o: { -readonly [K in keyof Options]: Options[K] } = {
-    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipCold: false, skipRelays: false, skipIdle: false, skipRender: false,
+    subscribers: 10_000, sessions: 8, skipCeiling: false, skipBaseline: false, skipHerald: false, skipCold: false, skipRelays: false, skipIdle: false, skipRender: false, skipHtml: false,
     cpuProf: false, idlePosts: 1000, idleSubscribers: 10_000, idleRuns: 7, renderRecipients: 10_000, timeout: undefined,
     quietWait: 60, quietBelow: 10, redo: 1, herald: REPO, label: undefined, out: path.join(REPO, 'BENCHMARKS.md'), write: true, json: undefined, keep: false,
   };
@@ -102,6 +114,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
       case '--skip-relays': o.skipRelays = true; break;
       case '--skip-idle': o.skipIdle = true; break;
       case '--skip-render': o.skipRender = true; break;
+      case '--skip-html': o.skipHtml = true; break;
+      case '--only-html': o.skipCeiling = o.skipBaseline = o.skipHerald = o.skipRender = o.skipIdle = true; break;
       case '--cpu-prof': o.cpuProf = true; break;
       case '--idle-posts': o.idlePosts = int(a, val(), 1); break;
       case '--idle-subscribers': o.idleSubscribers = int(a, val(), 1); break;
@@ -124,6 +138,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
       default: throw new Error(`unknown option ${a}\n\n${USAGE}`);
     }
   }
+  if (o.skipHtml && !sendsAnything(o)) throw new Error('--skip-html: every other phase is skipped too; nothing would be measured');
   if (o.sessions > 50) throw new Error('--sessions: herald allows at most 50 connections');
   if (o.commit && o.herald !== REPO) throw new Error('--commit and --herald exclude each other');
   return { help: false, options: o };

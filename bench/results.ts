@@ -2,7 +2,7 @@
  * The figures a run collects, phase by phase: saved as they are with --json, read back by
  * --from-json, and turned into BENCHMARKS.md's section by report/. Plain data only.
  */
-import type { Options } from './options';
+import type { Options, SendPhases } from './options';
 
 /** The machine a run measured on, as the report describes it. */
 export interface Machine {
@@ -138,6 +138,23 @@ export interface ProfileFigures extends ProfileSummary {
   readonly messages: number;
 }
 
+/** One post of the HTML-size phase, as child/html-size.ts measured it. */
+export interface HtmlSizeRow {
+  readonly post: string;
+  /** The HTML part's UTF-8 bytes (Gmail hides what comes after ~102 KB). */
+  readonly htmlBytes: number;
+  /** The byte at which the unsubscribe link's href starts; -1 when it is missing. */
+  readonly unsubscribeAt: number;
+  /** herald cut the post before its footer, with a link to the rest on the site. */
+  readonly cut: boolean;
+}
+
+/** The HTML-size phase (measure/html.ts): one row per post, with what the report says of it. */
+export interface HtmlSize extends HtmlSizeRow {
+  readonly label: string;
+  readonly markdownBytes: number;
+}
+
 /** Two relays at once (measure/relays.ts): two smtp-sources, one per sink, and herald through both. */
 export interface RelayFigures {
   readonly source?: SendFigures;
@@ -162,11 +179,12 @@ export interface Results {
   profile?: ProfileFigures;
   render?: RenderFigures & { readonly otherShare?: number };
   idle?: IdleFigures;
+  html?: readonly HtmlSize[];
 }
 
 /** Everything a report section is made of; what --json saves (as options/results). */
 export interface RunRecord {
-  readonly o: Pick<Options, 'subscribers' | 'sessions' | 'idlePosts' | 'idleSubscribers'>;
+  readonly o: Pick<Options, 'subscribers' | 'sessions' | 'idlePosts' | 'idleSubscribers'> & SendPhases;
   readonly res: Results;
   readonly machine: Machine;
   readonly version: string;

@@ -7,6 +7,7 @@
  *             and by `herald status --json`
  *   idle      `herald send` with nothing new, 1,000 posts and 10,000 subscribers (median wall)
  *   render    per-recipient cost of fillMessage and buildMessage, in µs
+ *   html      the size of the HTML with the default template, and where its unsubscribe link starts
  *
  * Prints a table and writes BENCHMARKS.md beside the repository's README. Not part of the tests.
  * This file runs the phases in order, reports, and cleans up. The rest of bench/:
@@ -32,15 +33,15 @@ import { measureBaseline } from './measure/baseline';
 import { measureCeiling } from './measure/ceiling';
 import { BenchRun, recordFailure } from './measure/context';
 import { measureHerald, measureHeraldCold } from './measure/herald-send';
+import { measureHtml } from './measure/html';
 import { measureIdle } from './measure/idle';
 import { measureProfile } from './measure/profile';
 import { measureRelays } from './measure/relays';
 import { measureRender } from './measure/render';
 import { prepareSendFolder } from './measure/send-folder';
-import { type Options, parseArgs, USAGE } from './options';
+import { type Options, parseArgs, sendsAnything, USAGE } from './options';
 import { REPO } from './paths';
-import { sectionMarkdown } from './report/section';
-import { writeReport } from './report/write';
+import { runSections, writeReport } from './report/write';
 import type { Results, RunRecord } from './results';
 
 /** The temporary folder of this run: removed on every way out unless --keep. */
@@ -66,10 +67,9 @@ function commandLine(): string {
   return `node ${script}${argText ? ` ${argText}` : ''}`;
 }
 
-/** Every phase in order; a phase that throws ends the run as a setup failure, the rest is reported. */
-async function measureAll(o: Options, tools: Tools, res: Results, tmp: string): Promise<void> {
+/** Every send phase in order; a phase that throws ends them as a setup failure, the rest is reported. */
+async function measureSending(o: Options, tools: Tools, res: Results, tmp: string): Promise<void> {
   const logs = path.join(tmp, 'logs');
-  fs.mkdirSync(logs);
   let sink: Sink | undefined;
   try {
     const port = await freePort();
@@ -118,12 +118,13 @@ async function main(): Promise<number> {
   }
   if (o.fromJson) {
     const ctx = savedRun(o.fromJson);
-    console.log(sectionMarkdown(ctx));
+    console.log(runSections(ctx).join('\n\n'));
     if (o.write) writeReport(o.out, ctx);
     return 0;
   }
   scratch.keep = o.keep;
-  const tools = ensureTools();
+  // the HTML size alone needs no SMTP tools
+  const tools = sendsAnything(o) ? ensureTools() : undefined;
   const tmp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'herald-bench-'));
   scratch.dir = tmp;
   if (o.commit) {
@@ -139,12 +140,21 @@ async function main(): Promise<number> {
   say(`herald ${version}; ${machine.nproc} CPUs ${machine.cpu}; Node ${machine.node}; temporary folder ${tmp}`);
 
   const res: Results = { errors: [], loadStart: os.loadavg()[0] };
-  await measureAll(o, tools, res, tmp);
+  fs.mkdirSync(path.join(tmp, 'logs'));
+  if (tools) await measureSending(o, tools, res, tmp);
+  // last: sizes, not times, so it need not wait for a quiet machine, and it disturbs no send phase
+  if (!o.skipHtml) {
+    try {
+      res.html = await measureHtml(o, tmp, res);
+    } catch (err) {
+      recordFailure(res, 'html', errorMessage(err));
+    }
+  }
   res.loadEnd = os.loadavg()[0];
 
   const ctx: RunRecord = { o, res, machine, version, command, date };
   console.log('');
-  console.log(sectionMarkdown(ctx));
+  console.log(runSections(ctx).join('\n\n'));
   console.log('');
   if (o.json) fs.writeFileSync(o.json, JSON.stringify({ options: o, machine, version, command, date, results: res }, null, 2));
   if (o.write) {

@@ -71,17 +71,18 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--resend-in-doubt', 'also send to recipients whose earlier delivery is in doubt (they may get a second copy)')
     .option('--show-recipients', 'with --dry-run: list the addresses that would receive each post')
     .option('--screenshots', 'with --dry-run: also save PNG screenshots at 375 and 600 px (needs Chromium)')
+    .option('--dark', 'with --dry-run: also save the screenshots as a reader in dark mode sees them (implies --screenshots)')
     .option('--wait <seconds>', 'wait this long for another running herald to finish', positiveInt, 0)
     .option('--json', 'print the summary as JSON')
     .action(
       run(async (command) => {
-        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; acceptNew?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; wait: number; json?: boolean };
+        const o = command.opts() as { dryRun?: boolean; to?: string; includeExisting?: boolean; acceptNew?: boolean; resendInDoubt?: boolean; showRecipients?: boolean; screenshots?: boolean; dark?: boolean; wait: number; json?: boolean };
         // the mode is chosen here, once: each kind of send is its own command over the same pipeline
         const common = { posts: command.args, includeExisting: Boolean(o.includeExisting), acceptNew: Boolean(o.acceptNew), resendInDoubt: Boolean(o.resendInDoubt), json: Boolean(o.json) };
         const result = o.to
           ? await commands.testSend().runTestSend(appFor(command, io, signalStop(io)), { posts: command.args, to: o.to })
           : o.dryRun
-            ? await commands.dryRun().runDryRun(appFor(command, io), { ...common, showRecipients: Boolean(o.showRecipients), screenshots: Boolean(o.screenshots) })
+            ? await commands.dryRun().runDryRun(appFor(command, io), { ...common, showRecipients: Boolean(o.showRecipients), screenshots: Boolean(o.screenshots || o.dark), dark: Boolean(o.dark) })
             : await commands.send().runSend(appFor(command, io, signalStop(io)), {
               ...common,
               waitMs: o.wait * 1000,

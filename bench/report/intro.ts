@@ -14,6 +14,7 @@ npm run bench                              # 10,000 subscribers, 8 SMTP sessions
 npm run bench -- --subscribers 100000      # the 100,000-subscriber memory target
 npm run bench -- --cpu-prof                # also: where herald's CPU goes
 npm run bench -- --commit HEAD             # a clean build of a commit, not the working tree
+npm run bench:html                         # only the size of the HTML: a few seconds, no SMTP tools
 node bench/run.js --help                   # every option
 \`\`\`
 
@@ -21,7 +22,7 @@ The bench exits 0 when every measurement ran and was verified, whatever the targ
 exits 1 when a measurement failed or could not be verified (the report says which), 2 on a
 usage or setup error.
 
-It needs Postfix's \`smtp-sink\` and \`smtp-source\` (Debian package \`postfix\`) and GNU \`time\`;
+Its send phases need Postfix's \`smtp-sink\` and \`smtp-source\` (Debian package \`postfix\`) and GNU \`time\`;
 when they are missing and it runs as root it installs them with apt-get, and stops any Postfix
 mail daemon that the install started. It starts its own \`smtp-sink\` on 127.0.0.1 (a free port)
 and stops it at the end, also on an error, a timeout or Ctrl-C; the temporary folders go too
@@ -95,6 +96,15 @@ sink share: herald's send rate was about 4% lower that way, its CPU per message 
   filled and encoded parts: the complete message) per recipient; then \`buildMessage\`
   (nodemailer's MIME composer) for the same 10,000. The first pass is the one judged (cold: JIT
   warm-up included, as in a real send); a warm repeat is shown beside it.
+- **HTML size** (\`bench/child/html-size.ts\`, a fresh process): four posts rendered with the
+  default template for one subscriber (\`renderPost\` and \`fillMessage\`): the bench's 10 KB post,
+  a post with a 200-row, 4-column table, a 120 KB and a 1 MiB post, which herald cuts before its
+  footer. The HTML part's bytes (UTF-8, as Gmail counts them: it shows only the first ~102 KB) and
+  the byte at which the unsubscribe link's \`href\` starts, against the targets: the bench post
+  ≤ 22 KB, the table post ≤ 60 KB, the unsubscribe link before byte 90,000 (herald's
+  \`footerWithinBytes\`) for every post under 1 MiB. Sizes do not depend on the machine, so this
+  section has no machine line; it is the last phase (\`--skip-html\` leaves it out), and
+  \`--only-html\` (\`npm run bench:html\`) runs it alone and leaves the send sections as they are.
 - **Message path.** The sample message for smtp-source is built the way the send loop builds it
   (\`compose.personalise\` where the build has it, else \`buildMessage\`), and the bench checks
   that the bytes herald actually wrote to its SMTP connections per message match that size.
@@ -112,6 +122,6 @@ a send phase, the phase is measured once more (\`--redo\`) and the less disturbe
 shown, with every run's share beside it. On a 2-core machine anything above a few % slows the
 programs measured; treat rows that stay disturbed as such, and rerun.
 
-Each section below is replaced when the benchmark is run again with the same subscriber and
-session counts.
+Each send section below is replaced when the benchmark is run again with the same subscriber and
+session counts; the HTML-size section by any run that measures it.
 `;

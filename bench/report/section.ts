@@ -1,6 +1,7 @@
 /** One run's section of BENCHMARKS.md: what ran where, the send table, the targets, the details. */
 import type { ProfileFigures, Results, RunRecord, SendFigures } from '../results';
 import { num, share, table } from './format';
+import { isHtmlError } from './html';
 import { relaysMarkdown } from './relays';
 import { targetRows } from './targets';
 
@@ -75,11 +76,12 @@ export function sectionMarkdown(ctx: RunRecord): string {
   }
   if (res.idle) out.push(`Idle folder's first run (records ${num(res.idle.posts)} posts as the baseline): ${num(res.idle.firstRunMs)} ms. Idle run: median ${num(res.idle.medianCpuMs)} ms CPU, ${num(res.idle.medianRssMb)} MB peak RSS; other processes used a median ${share(res.idle.otherShare)} of the machine's CPU during these runs.`);
   if (res.profile) out.push(...profileMarkdown(res.profile));
-  if (res.errors.length) {
+  const errors = res.errors.filter((e) => !isHtmlError(e));
+  if (errors.length) {
     out.push('');
     out.push('**Errors in this run** (the figures above are not valid where they depend on these):');
     out.push('');
-    for (const e of res.errors) out.push(`- ${e}`);
+    for (const e of errors) out.push(`- ${e}`);
   }
   return out.join('\n');
 }

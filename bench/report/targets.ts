@@ -9,6 +9,11 @@ export const TARGETS = {
   idleMs: 300,
   rssMb: 200,
   rssSubscribers: 100_000,
+  /** The HTML of the 10 KB bench post and of the 200×4 table post, with the default template. */
+  benchHtmlBytes: 22 * 1024,
+  tableHtmlBytes: 60 * 1024,
+  /** herald's footerWithinBytes default: the footer and its unsubscribe link start before this byte. */
+  footerWithinBytes: 90_000,
 } as const;
 
 export function targetRows(res: Results, o: RunRecord['o']): string[][] {

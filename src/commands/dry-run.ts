@@ -22,6 +22,8 @@ export interface DryRunOptions {
   readonly showRecipients: boolean;
   /** PNG screenshots of each preview (needs Chromium). */
   readonly screenshots: boolean;
+  /** Dark-mode screenshots too (email-dark-375.png, email-dark-600.png), as `herald preview --dark`. */
+  readonly dark?: boolean;
   readonly json: boolean;
 }
 
@@ -74,7 +76,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
         io.out(`  preview: ${path.relative(process.cwd(), files.html) || files.html} and message.eml beside it`);
         if (opts.showRecipients) for (const s of due) io.out(`    ${s.email}`);
       }
-      if (opts.screenshots) problems.push(...(await screenshots(app, files.html, files.dir, io)));
+      if (opts.screenshots) problems.push(...(await screenshots(app, files.html, files.dir, io, opts.dark ? ['light', 'dark'] : ['light'])));
     }
     if (opts.json) io.out(JSON.stringify({ dryRun: true, firstRun: plan.firstRun, baseline: plan.baseline.map((p) => p.id), posts: reports }, null, 2));
     else if (!reports.length) io.out(plan.baseline.length || plan.accepted.length ? 'nothing would be mailed.' : hasErrors(problems) ? 'nothing would be mailed (see the problems above).' : 'nothing to send: no new posts.');
@@ -85,13 +87,17 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
   }
 }
 
-async function screenshots(app: App, html: string, dir: string, io: Output): Promise<Problem[]> {
+async function screenshots(app: App, html: string, dir: string, io: Output, schemes: readonly ('light' | 'dark')[]): Promise<Problem[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { screenshotEmail, siteFiles } = require('../preview/screenshot') as typeof import('../preview/screenshot');
-  const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [...app.settings.postsDirs, app.settings.root]) });
-  if ('unavailable' in shot) return [problem(ErrorCode.EUSAGE, `no screenshots: Chromium was not found; ${shot.unavailable}`)];
-  for (const file of shot.files) io.out(`  screenshot: ${path.relative(process.cwd(), file) || file}`);
-  if (shot.overflowAt375) io.err('warning: the email is wider than a 375 px phone screen (it scrolls sideways)');
+  for (const colorScheme of schemes) {
+    const dark = colorScheme === 'dark';
+    const shot = await screenshotEmail(html, dir, { localFile: siteFiles(app.settings.siteUrl, [...app.settings.postsDirs, app.settings.root]), colorScheme, prefix: dark ? 'email-dark' : 'email' });
+    if ('unavailable' in shot) return [problem(ErrorCode.EUSAGE, `no screenshots: Chromium was not found; ${shot.unavailable}`)];
+    for (const file of shot.files) io.out(`  screenshot${dark ? ' (dark mode)' : ''}: ${path.relative(process.cwd(), file) || file}`);
+    // the width does not depend on the colour scheme: warned once
+    if (shot.overflowAt375 && !dark) io.err('warning: the email is wider than a 375 px phone screen (it scrolls sideways)');
+  }
   return [];
 }
 
