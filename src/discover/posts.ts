@@ -45,6 +45,8 @@ export interface Post {
   readonly topics?: readonly string[];
   /** `audience: all` or the topics the post is meant for, overriding its tags. */
   readonly audience?: 'all' | readonly string[];
+  /** A digest of several posts, made by herald: no reading time, and no single page to link to. */
+  readonly digest?: boolean;
 }
 
 export interface DiscoveredPosts {

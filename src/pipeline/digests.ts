@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app';
 import type { Settings } from '../config/load';
@@ -7,7 +6,9 @@ import type { Problem } from '../errors';
 import { currentPeriod } from '../plan/digest-period';
 import { DIGEST_PREFIX } from '../record/digests';
 import type { SendRecord } from '../record/sqlite';
-import { postUrl } from '../render/post-values';
+import { markdownToHtml } from '../render/markdown';
+import { longDate, postUrl } from '../render/post-values';
+import { escapeHtml } from '../render/template';
 import { readSubscribersApart } from './inputs';
 import { deliverToList, type ListDelivery, type ListDeliveryOptions } from './list-delivery';
 import { renderPosts } from './render-posts';
@@ -40,7 +41,12 @@ export async function deliverDigests(app: App, record: SendRecord, opts: Omit<Li
   return ready.length ? deliverToList(app, record, ready, { ...opts, fresh: [] }) : { reports: [], capped: false };
 }
 
-/** A digest as a post: each post's title, its summary or first paragraph, and its link, in order. */
+/**
+ * A digest as a post, in the digest layout (templates/digest.mjml): for each post in order its
+ * title linked to its page, its date, its summary or first paragraph, and a "Read more" link.
+ * The content is HTML made here: titles and summaries escaped, first paragraphs through the same
+ * markdown and sanitiser as a post, relative links resolved against each post's own page.
+ */
 export function digestPost(id: string, record: SendRecord, settings: Settings): Post {
   const known = record.posts();
   const items: Post[] = [];
@@ -53,26 +59,42 @@ export function digestPost(id: string, record: SendRecord, settings: Settings): 
       // a post deleted or broken since it was queued is left out of the digest
     }
   }
+  return digestOf(id, items, settings);
+}
+
+/** The digest post `id` holding `items`, in their order. */
+export function digestOf(id: string, items: readonly Post[], settings: DigestSettings): Post {
   const title = `${settings.name}: ${items.length === 1 ? 'a new post' : `${items.length} new posts`}`;
-  const body = items
-    .map((p) => {
-      const url = postUrl(p, settings);
-      return `## [${p.title.replace(/[[\]]/g, '')}](${url})\n\n${p.summary ?? firstParagraph(p.body)}\n\n[Read it on the website](${url})\n`;
-    })
-    .join('\n') || 'The posts of this digest are no longer on the site.\n';
+  const html = items.map((p) => digestItem(p, settings)).join('\n<hr>\n') || '<p>The posts of this digest are no longer on the site.</p>';
   const period = id.slice(DIGEST_PREFIX.length).split('/')[0] ?? '';
-  // the template's digest layout: templates/digest.mjml when there is one, else the newsletter's template
-  const template = fs.existsSync(path.join(settings.templatesDir, 'digest.mjml')) ? 'digest' : undefined;
   return {
-    id, file: `(digest ${period})`, format: 'none', title, template, slug: period, summary: items.map((p) => p.title).join(' · ').slice(0, 200),
-    // the digest has no page of its own: its "read on the website" links go to the site
-    url: settings.siteUrl, draft: false, optedOut: false, body, bodyLine: 1,
+    id, file: `(digest ${period})`, format: 'none', title, template: 'digest', digest: true, slug: period, summary: items.map((p) => p.title).join(' · ').slice(0, 200),
+    // the digest has no page of its own: a cut digest's "read the rest" link goes to the site
+    url: settings.siteUrl, draft: false, optedOut: false, body: '', bodyLine: 1, html, baseUrl: settings.siteUrl,
   };
 }
 
-/** The first paragraph of text (not a heading, image or code), at most 400 characters. */
-function firstParagraph(markdown: string): string {
-  const block = markdown.split(/\n\s*\n/).map((b) => b.trim()).find((b) => b && !/^(#|!\[|```|<|\||>)/.test(b)) ?? '';
+type DigestSettings = Pick<Settings, 'name' | 'siteUrl' | 'postUrl'>;
+
+/** One post of a digest: the title linked, the date, the summary or first paragraph, "Read more". */
+function digestItem(post: Post, settings: DigestSettings): string {
+  const url = escapeHtml(postUrl(post, settings));
+  const date = post.date ? `<p><small>${longDate(post.date)}</small></p>\n` : '';
+  const text = post.summary ? `<p>${escapeHtml(post.summary)}</p>` : markdownToHtml(firstParagraph(post.body), postUrl(post, settings), settings.siteUrl);
+  return `<div>\n<h2><a href="${url}">${escapeHtml(post.title)}</a></h2>\n${date}${text}\n<p><a href="${url}">Read more</a></p>\n</div>`;
+}
+
+const FIRST_PARAGRAPH_CHARS = 400;
+
+/**
+ * The first paragraph of text (not a heading, image, code, table, quote or raw HTML), with its
+ * markdown; one longer than FIRST_PARAGRAPH_CHARS is cut at a word, as plain text, since a cut
+ * could fall inside a link.
+ */
+export function firstParagraph(markdown: string): string {
+  const block = markdown.split(/\n\s*\n/).map((b) => b.trim()).find((b) => b && !/^(#|!\[|```|~~~|<|\||>)/.test(b)) ?? '';
   const flat = block.replace(/\s+/g, ' ');
-  return flat.length > 400 ? `${flat.slice(0, 399).replace(/\s+\S*$/, '')}…` : flat;
+  if (flat.length <= FIRST_PARAGRAPH_CHARS) return flat;
+  const plain = flat.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/[*_`\\]/g, '');
+  return `${plain.slice(0, FIRST_PARAGRAPH_CHARS - 1).replace(/\s+\S*$/, '')}…`;
 }

@@ -17,7 +17,7 @@ export function postValues(post: Post, settings: ValueSettings, contentHtml: str
     summary: post.summary ?? '',
     date: post.date ? longDate(post.date) : '',
     date_iso: post.date ? isoDay(post.date) : '',
-    reading_time: `${Math.max(1, Math.round(words / WORDS_PER_MINUTE))} min read`,
+    reading_time: post.digest ? '' : `${Math.max(1, Math.round(words / WORDS_PER_MINUTE))} min read`,
     url: postUrl(post, settings),
     newsletter_name: settings.name,
     site_url: allowedUrl(settings.siteUrl, settings.siteUrl) ?? '',

@@ -23,6 +23,14 @@ export { readTemplate, templatePath } from './template-file';
 /** Gmail clips a message whose HTML is larger than about 102 KB. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
 
+const TEXT_FOOTER = `{{ newsletter_name }}{{#postal_address}}
+{{ postal_address }}{{/postal_address}}
+You are receiving this because you subscribed with
+{{ email }}.
+Unsubscribe: {{ unsubscribe_url }}{{#preferences_page}}
+Manage your subscription: {{ preferences_url }}{{/preferences_page}}
+`;
+
 const TEXT_TEMPLATE = `{{ title }}
 {{ date }}{{#reading_time}} · {{ reading_time }}{{/reading_time}}
 
@@ -30,12 +38,15 @@ const TEXT_TEMPLATE = `{{ title }}
 
 --
 Read it on the website: {{ url }}
-{{ newsletter_name }}{{#postal_address}}
-{{ postal_address }}{{/postal_address}}
-You are receiving this because you subscribed with
-{{ email }}.
-Unsubscribe: {{ unsubscribe_url }}
-`;
+${TEXT_FOOTER}`;
+
+// a digest's content has each post's own link; the site is in the footer's name line
+const DIGEST_TEXT_TEMPLATE = `{{ title }}
+
+{{{ content }}}
+
+--
+${TEXT_FOOTER}`;
 
 /** Compiles the post's template once: markdown → sanitised HTML → template → MJML → segments. */
 export async function renderPost(post: Post, settings: RenderSettings, now: Date): Promise<RenderedPost> {
@@ -69,9 +80,10 @@ export async function renderPost(post: Post, settings: RenderSettings, now: Date
   }
   // the plain text has the whole post: only the HTML is clipped by Gmail; long values wrap as the content does
   const textValues = { ...values, title: wrapText(values.title), newsletter_name: wrapText(values.newsletter_name), postal_address: wrapText(values.postal_address), content: htmlToPlainText(content) };
-  const text = prepareTemplate(TEXT_TEMPLATE, 'built-in text template', textValues, (s) => s);
+  const textTemplate = post.digest ? DIGEST_TEXT_TEMPLATE : TEXT_TEMPLATE;
+  const text = prepareTemplate(textTemplate, 'built-in text template', textValues, (s) => s);
   const textFaults = verifyText(text, textValues.content);
-  if (textFaults.length) throw templateFaults(textFaults, { file: 'built-in text template', source: TEXT_TEMPLATE }, post.file, 'This is a fault in herald itself; please report it.');
+  if (textFaults.length) throw templateFaults(textFaults, { file: 'built-in text template', source: textTemplate }, post.file, 'This is a fault in herald itself; please report it.');
   const subject = prepareTemplate(settings.subject, `${path.basename(settings.configPath)} "subject"`, values, (s) => s);
   const rendered: RenderedPost = {
     post,

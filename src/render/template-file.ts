@@ -25,7 +25,10 @@ export function templatePath(settings: Pick<TemplateFolder, 'templatesDir'>, nam
   return path.join(settings.templatesDir, name.endsWith('.mjml') ? name : `${name}.mjml`);
 }
 
-/** The default template shipped with herald, used by a folder that has no templates/ of its own. */
+/**
+ * The templates shipped with herald: default.mjml, used by a folder that has no templates/ of its
+ * own, and digest.mjml, used for digests by a folder whose templates/ has no digest.mjml.
+ */
 export const BUILT_IN_TEMPLATES = path.resolve(__dirname, '../../templates');
 
 export function readTemplate(settings: TemplateFolder, name: string, forPost?: Post): TemplateFile {
@@ -34,9 +37,9 @@ export function readTemplate(settings: TemplateFolder, name: string, forPost?: P
   try {
     return { file, absPath: abs, source: fs.readFileSync(abs, 'utf8').replace(/^\uFEFF/, '') };
   } catch {
-    const builtIn = path.join(BUILT_IN_TEMPLATES, 'default.mjml');
-    if (name === 'default' && !fs.existsSync(settings.templatesDir) && fs.existsSync(builtIn)) {
-      return { file: 'built-in default template', absPath: builtIn, source: fs.readFileSync(builtIn, 'utf8') };
+    const builtIn = path.join(BUILT_IN_TEMPLATES, `${name}.mjml`);
+    if (((name === 'default' && !fs.existsSync(settings.templatesDir)) || (name === 'digest' && forPost?.digest)) && fs.existsSync(builtIn)) {
+      return { file: `built-in ${name} template`, absPath: builtIn, source: fs.readFileSync(builtIn, 'utf8') };
     }
     throw new HeraldError(ErrorCode.ETEMPLATE, `template "${name}" does not exist (${file})`, {
       location: forPost ? { file: forPost.file } : { file },

@@ -96,4 +96,58 @@ describe('digests, end to end: daily and weekly readers get one email per period
       else expect(row.state).toBe('in_doubt');
     }
   });
+  test('a digest has the digest layout: each title linked, its date, its summary or first paragraph, "Read more", in order; no reading time, no site button; the footer links to the preferences page', async () => {
+    server = await startSmtpServer();
+    nl = makeNewsletter({
+      config: { smtp: FAST_SMTP, unsubscribe: { url: 'https://news.example.com/unsubscribe' } },
+      posts: { 'old.md': '---\ndate: 2026-01-01\n---\n# Old\n\nold\n' },
+      subscribers: { 'list.csv': 'email,name,frequency\nday@example.com,Day,daily\n' },
+    });
+    expect((await herald(nl, ['send'], server, at('2026-03-01T09:00:00Z'))).code).toBe(0);
+    // queued in this order, which is not the order of their names
+    nl.write('posts/zeta.md', '---\ntitle: Zeta comes first\ndate: 2026-03-01\nsummary: Zeta\'s <summary> & more\n---\n# Heading\n\nNot shown.\n');
+    expect((await herald(nl, ['send'], server, at('2026-03-01T10:00:00Z'))).code).toBe(0);
+    nl.write('posts/alpha.md', '---\ntitle: Alpha comes second\n---\n![a picture](pic.png)\n\nAlpha opens with [a link](notes/) and *emphasis*.\n\nAlpha\'s second paragraph.\n');
+    expect((await herald(nl, ['send'], server, at('2026-03-01T11:00:00Z'))).code).toBe(0);
+    nl.write('posts/mid.md', `---\ntitle: Mid comes third\ndate: 2026-03-01\n---\n${'word '.repeat(150)}\n`);
+    expect((await herald(nl, ['send'], server, at('2026-03-01T12:00:00Z'))).code).toBe(0);
+    expect(server.messages).toHaveLength(0);
+    expect((await herald(nl, ['send'], server, at('2026-03-02T09:00:00Z'))).code).toBe(0);
+
+    expect(server.messages).toHaveLength(1);
+    const mail = server.messages[0]!.parsed;
+    expect(mail.subject).toBe('Test Letter: 3 new posts');
+    const html = String(mail.html);
+    const titles = [...html.matchAll(/<h2><a href="([^"]+)"[^>]*>([^<]+)<\/a><\/h2>/g)].map((m) => [m[1], m[2]]);
+    expect(titles).toEqual([
+      ['https://blog.example.com/zeta/', 'Zeta comes first'],
+      ['https://blog.example.com/alpha/', 'Alpha comes second'],
+      ['https://blog.example.com/mid/', 'Mid comes third'],
+    ]);
+    const more = [...html.matchAll(/<a href="([^"]+)"[^>]*>Read more<\/a>/g)].map((m) => m[1]);
+    expect(more).toEqual(['https://blog.example.com/zeta/', 'https://blog.example.com/alpha/', 'https://blog.example.com/mid/']);
+    expect(html.match(/<small>1 March 2026<\/small>/g)).toHaveLength(2);
+    expect(html).toContain("Zeta's &lt;summary&gt; &amp; more");
+    expect(html).not.toContain('Not shown.');
+    // the first paragraph keeps its markdown, its relative link resolved against the post's own page
+    expect(html).toMatch(/Alpha opens with <a href="https:\/\/blog\.example\.com\/alpha\/notes\/"[^>]*>a link<\/a> and <em>emphasis<\/em>\./);
+    expect(html).not.toContain('second paragraph');
+    expect(html).not.toContain('pic.png');
+    expect(html).toMatch(/(word ){50,}[^<]*…/);
+    expect(html).not.toContain('min read');
+    expect(html).not.toContain('Read it on the website');
+    expect(html).not.toContain('Read on the website');
+    expect(html).toMatch(/<a href="https:\/\/news\.example\.com\/unsubscribe\?token=[^"]+"[^>]*>Unsubscribe<\/a>/);
+    expect(html).toMatch(/<a href="https:\/\/news\.example\.com\/preferences\?token=[^"]+"[^>]*>Manage your subscription<\/a>/);
+    expect(html).toContain('prefers-color-scheme: dark');
+
+    const text = String(mail.text);
+    expect(text.indexOf('Zeta comes first')).toBeGreaterThan(0);
+    expect(text.indexOf('Zeta comes first')).toBeLessThan(text.indexOf('Alpha comes second'));
+    expect(text.indexOf('Alpha comes second')).toBeLessThan(text.indexOf('Mid comes third'));
+    expect(text).toContain('https://blog.example.com/alpha/');
+    expect(text).not.toContain('min read');
+    expect(text).not.toContain('Read it on the website');
+    expect(text).toMatch(/Manage your subscription: https:\/\/news\.example\.com\/preferences\?token=\S+/);
+  });
 });

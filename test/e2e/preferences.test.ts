@@ -50,6 +50,8 @@ describe('the preferences page, end to end', () => {
     expect(found).not.toBeNull();
     const unsubscribe = /https:\/\/news\.example\.com\/unsubscribe\?token=([^"&]+)/.exec(html)![1];
     expect(found![1]).toBe(`/preferences?token=${unsubscribe}`);
+    // the plain-text part has the same link, under the unsubscribe one
+    expect(String(mail.parsed.text)).toContain(`Unsubscribe: https://news.example.com/unsubscribe?token=${unsubscribe}\nManage your subscription: https://news.example.com/preferences?token=${unsubscribe}\n`);
     return serving!.origin + found![1]!.replace(/&amp;/g, '&');
   }
 
