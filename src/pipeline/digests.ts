@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { App } from '../app';
 import type { Settings } from '../config/load';
-import { type Post, readPost } from '../discover/posts';
+import type { Post } from '../discover/posts';
 import type { Problem } from '../errors';
 import { currentPeriod } from '../plan/digest-period';
 import { DIGEST_PREFIX } from '../record/digests';
@@ -9,7 +8,8 @@ import type { SendRecord } from '../record/sqlite';
 import { markdownToHtml } from '../render/markdown';
 import { longDate, postUrl } from '../render/post-values';
 import { escapeHtml } from '../render/template';
-import { readSubscribersApart } from './inputs';
+import { snapshotPost } from './feed-posts';
+import { readPosts, readSubscribersApart } from './inputs';
 import { deliverToList, type ListDelivery, type ListDeliveryOptions } from './list-delivery';
 import { renderPosts } from './render-posts';
 
@@ -33,9 +33,12 @@ export async function deliverDigests(app: App, record: SendRecord, opts: Omit<Li
       }
     }
   }
-  const open = [...record.openCounts()]
+  const ids = [...record.openCounts()]
     .filter(([id, c]) => id.startsWith(DIGEST_PREFIX) && c.pending + c.deferred + c.sending + (opts.resendInDoubt ? c.in_doubt : 0) > 0)
-    .map(([id]) => digestPost(id, record, settings));
+    .map(([id]) => id);
+  // every posts folder as discovery reads it (a site's too), once for all the digests
+  const onDisk = new Map(ids.length ? readPosts(settings).posts.map((p) => [p.id, p]) : []);
+  const open = ids.map((id) => digestPost(id, record, settings, onDisk));
   if (!open.length) return { reports: [], capped: false };
   const ready = await renderPosts(app.renderer(), open, { io: app.io, problems: opts.problems as Problem[], now, stop: opts.stop });
   return ready.length ? deliverToList(app, record, ready, { ...opts, fresh: [] }) : { reports: [], capped: false };
@@ -47,17 +50,13 @@ export async function deliverDigests(app: App, record: SendRecord, opts: Omit<Li
  * The content is HTML made here: titles and summaries escaped, first paragraphs through the same
  * markdown and sanitiser as a post, relative links resolved against each post's own page.
  */
-export function digestPost(id: string, record: SendRecord, settings: Settings): Post {
-  const known = record.posts();
+export function digestPost(id: string, record: SendRecord, settings: Settings, onDisk: ReadonlyMap<string, Post>): Post {
   const items: Post[] = [];
   for (const postId of record.digests.contents(id)) {
-    const file = known.get(postId)?.file;
-    if (!file) continue;
-    try {
-      items.push(readPost(path.join(settings.postsDir, file.replace(/^posts\//, '')), file.replace(/^posts\//, '')));
-    } catch {
-      // a post deleted or broken since it was queued is left out of the digest
-    }
+    // a post deleted or broken since it was queued is left out of the digest
+    // a feed item is not on disk: it is put in the digest as it was first read
+    const post = onDisk.get(postId) ?? snapshotPost(record.feeds(), postId);
+    if (post) items.push(post);
   }
   return digestOf(id, items, settings);
 }

@@ -142,17 +142,20 @@ function resolveNames(names: readonly string[], outcomes: readonly FeedOutcome[]
  * A feed post that is still being sent is finished with the content its first recipients got,
  * even when the item was edited, left the feed, or the feed cannot be read this time.
  */
+/** A feed item as it was when first queued (kept in the record, so it is finished, or put in a digest, as it began). */
+export function snapshotPost(store: { snapshot(id: string): string | undefined }, id: string): Post | undefined {
+  const text = store.snapshot(id);
+  if (!text) return undefined;
+  const post = JSON.parse(text) as Post & { date?: string };
+  return { ...post, date: post.date ? new Date(post.date) : undefined };
+}
+
 function snapshotsForOpenPosts(posts: readonly Post[], store: { snapshot(id: string): string | undefined } | undefined, view: RecordView): Post[] {
   const open = (id: string): boolean => {
     const c = view.counts.get(id);
     return c !== undefined && c.pending + c.sending + c.deferred + c.in_doubt > 0;
   };
-  const revive = (id: string): Post | undefined => {
-    const text = store?.snapshot(id);
-    if (!text) return undefined;
-    const post = JSON.parse(text) as Post & { date?: string };
-    return { ...post, date: post.date ? new Date(post.date) : undefined };
-  };
+  const revive = (id: string): Post | undefined => (store ? snapshotPost(store, id) : undefined);
   const out = posts.map((p) => (p.source !== undefined && open(p.id) ? (revive(p.id) ?? p) : p));
   const present = new Set(out.map((p) => p.id));
   for (const id of view.posts.keys()) {
