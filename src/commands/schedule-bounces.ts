@@ -5,6 +5,7 @@ import type { Output } from '../output';
 import { logLine } from '../pipeline/progress';
 import { scheduleProblems } from '../config/schedule-settings';
 import { HeraldError, formatProblem, problemFromError } from '../errors';
+import { cronTicks } from './cron-ticks';
 
 /**
  * `herald schedule`'s second task: `herald bounces` on `bounces.schedule.cron`, reading the
@@ -21,27 +22,12 @@ export function scheduleBounces(
   const plan = first.bounces.schedule!;
   const [problem] = scheduleProblems({ cron: plan.cron, timezone: first.schedule.timezone }, first.configPath);
   if (problem) throw new HeraldError(problem.code, `bounces.${problem.message}`, { location: problem.location, hint: problem.hint });
-  let running: Promise<void> | undefined;
-  const tick = async (): Promise<void> => {
-    if (running) {
-      io.err(logLine({ level: 'warn', event: 'bounces-tick-skipped', reason: 'the previous one is still running' }));
-      return;
-    }
-    running = runTick(opts, io).finally(() => {
-      running = undefined;
-    });
-    await running;
-  };
-  const task = nodeCron.createTask(plan.cron, () => void tick(), { timezone: first.schedule.timezone, name: 'herald-bounces', noOverlap: false });
-  void task.start();
-  io.err(logLine({ level: 'info', event: 'bounces-schedule-start', cron: plan.cron, next: task.getNextRun()?.toISOString() }));
-  return {
-    async stop() {
-      await task.stop();
-      await task.destroy();
-      if (running) await running;
-    },
-  };
+  const ticks = cronTicks(nodeCron, plan.cron, { timezone: first.schedule.timezone, name: 'herald-bounces' }, () => runTick(opts, io), () =>
+    io.err(logLine({ level: 'warn', event: 'bounces-tick-skipped', reason: 'the previous one is still running' })),
+  );
+  void ticks.task.start();
+  io.err(logLine({ level: 'info', event: 'bounces-schedule-start', cron: plan.cron, next: ticks.task.getNextRun()?.toISOString() }));
+  return ticks;
 }
 
 async function runTick(opts: { readonly loadSettings: () => Settings; readonly stop: AbortSignal }, io: Output): Promise<void> {

@@ -8,6 +8,7 @@ import { logLine } from '../pipeline/progress';
 import type { SendResult } from '../pipeline/send-report';
 import { readyToSend } from '../pipeline/readiness';
 import { runSend } from './send';
+import { cronTicks } from './cron-ticks';
 import { scheduleBounces } from './schedule-bounces';
 
 export interface ScheduleOptions {
@@ -34,37 +35,22 @@ export async function runSchedule(opts: ScheduleOptions, io: Output): Promise<nu
   readyToSend(createApp(first, io));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeCron = require('node-cron') as typeof import('node-cron');
-  let running: Promise<void> | undefined;
-
-  const tick = async (): Promise<void> => {
-    if (running) {
-      io.err(logLine({ level: 'warn', event: 'tick-skipped', reason: 'the previous tick is still running' }));
-      return;
-    }
-    running = runTick(opts, io).finally(() => {
-      running = undefined;
-    });
-    await running;
-  };
-
-  const task = nodeCron.createTask(cron, () => void tick(), {
+  const sends = cronTicks(nodeCron, cron, {
     timezone,
     name: 'herald',
-    noOverlap: false,
     logger: { info: () => undefined, warn: (m) => io.err(logLine({ level: 'warn', event: 'cron', message: m })), error: (m) => io.err(logLine({ level: 'error', event: 'cron', message: String(m) })), debug: () => undefined },
-  });
+  }, () => runTick(opts, io), () => io.err(logLine({ level: 'warn', event: 'tick-skipped', reason: 'the previous tick is still running' })));
+  const task = sends.task;
   io.err(logLine({ level: 'info', event: 'schedule-start', cron, timezone, next: task.getNextRun()?.toISOString() }));
   await task.start();
   const bounces = first.bounces.schedule ? scheduleBounces(opts, io, first, nodeCron) : undefined;
-  if (opts.runNow) void tick();
+  if (opts.runNow) void sends.tick();
   await new Promise<void>((resolve) => {
     if (opts.stop.aborted) resolve();
     opts.stop.addEventListener('abort', () => resolve(), { once: true });
   });
-  await task.stop();
-  await task.destroy();
-  await bounces?.stop();
-  if (running) await running;
+  // both timers stop before either waits for its running tick
+  await Promise.all([sends.stop(), bounces?.stop()]);
   io.err(logLine({ level: 'info', event: 'schedule-stop' }));
   return ExitCode.OK;
 }

@@ -25,14 +25,7 @@ export class Reports {
   /** Counts of every state, per relay that gave an outcome (for status). */
   relayCounts(): Map<string, StateCounts> {
     if (!this.notesRelays) return new Map();
-    const rows = this.db.prepare(`SELECT relay, state, count(*) AS n FROM deliveries WHERE relay IS NOT NULL GROUP BY relay, state`).all() as { relay: string; state: DeliveryState; n: number }[];
-    const out = new Map<string, Record<DeliveryState, number>>();
-    for (const r of rows) {
-      const c = out.get(r.relay) ?? emptyCounts();
-      c[r.state] = r.n;
-      out.set(r.relay, c);
-    }
-    return out;
+    return countsByKey(this.db.prepare(`SELECT relay AS key, state, count(*) AS n FROM deliveries WHERE relay IS NOT NULL GROUP BY relay, state`).all() as KeyedCount[]);
   }
 
   /** Every permanently failed recipient with the server's reply, newest first. */
@@ -53,18 +46,7 @@ export class Reports {
   }
 
   private countsWhere(where: string): Map<string, StateCounts> {
-    const rows = this.db.prepare(`SELECT post_id AS postId, state, count(*) AS n FROM deliveries ${where} GROUP BY post_id, state`).all() as {
-      postId: string;
-      state: DeliveryState;
-      n: number;
-    }[];
-    const out = new Map<string, Record<DeliveryState, number>>();
-    for (const r of rows) {
-      const c = out.get(r.postId) ?? emptyCounts();
-      c[r.state] = r.n;
-      out.set(r.postId, c);
-    }
-    return out;
+    return countsByKey(this.db.prepare(`SELECT post_id AS key, state, count(*) AS n FROM deliveries ${where} GROUP BY post_id, state`).all() as KeyedCount[]);
   }
 
   /** Delivery rows, newest change first, of one post or state when asked. */
@@ -85,4 +67,21 @@ export class Reports {
       ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
     return this.db.prepare(sql).all(...args, filter.limit) as LoggedRow[];
   }
+}
+
+interface KeyedCount {
+  readonly key: string;
+  readonly state: DeliveryState;
+  readonly n: number;
+}
+
+/** Rows of (key, state, count) into every state's count per key, the states with no rows at 0. */
+function countsByKey(rows: readonly KeyedCount[]): Map<string, StateCounts> {
+  const out = new Map<string, Record<DeliveryState, number>>();
+  for (const r of rows) {
+    const c = out.get(r.key) ?? emptyCounts();
+    c[r.state] = r.n;
+    out.set(r.key, c);
+  }
+  return out;
 }

@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
+import { startServe } from '../support/serve-process';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { hasOpenssl } from '../support/tls';
-import { FAST_SMTP, herald, heraldEnv, until } from './helpers';
+import { FAST_SMTP, herald, heraldEnv } from './helpers';
 
 const READERS = ['ann', 'bo', 'cy', 'di', 'ed'].map((n) => `${n}@example.org`);
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:herald-bounces';
@@ -81,15 +81,9 @@ describe('bounce and complaint webhooks in herald serve', () => {
       HERALD_SENDGRID_VERIFICATION_KEY: sendgrid.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
       HERALD_SNS_TEST_URL_PREFIX: certs.prefix,
     });
-    const child = spawnCli(['serve', '--port', '0', '--root', nl.root], { env });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise((resolve) => child.once('close', resolve));
-    stopServe = () => (child.kill('SIGTERM'), exited);
-    await until(() => /listening on http:\/\/127\.0\.0\.1:\d+/.test(err), 'herald serve to listen');
-    const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err)![1]!;
+    const serving = await startServe(nl, env);
+    stopServe = () => serving.stop();
+    const origin = serving.origin;
     const post = async (route: string, body: unknown, headers: Record<string, string> = {}): Promise<number> => {
       const res = await fetch(`${origin}/webhooks/${route}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
       await res.text();
@@ -152,15 +146,15 @@ describe('bounce and complaint webhooks in herald serve', () => {
     stopServe = undefined;
     expect(suppressed()).not.toMatch(/ed@example\.org|stranger/);
     expect(suppressed().trim().split('\n')).toHaveLength(5);
-    expect(err).toContain('confirmed the SNS subscription to arn:aws:sns:eu-west-1:123456789012:herald-bounces');
-    expect(err).toContain('ses webhook refused (403): signature does not verify');
-    expect(err).toContain("ses webhook refused (403): signing certificate not on SNS's host: https://evil.example.com/");
-    expect(err).toContain('ses webhook refused (403): topic arn:aws:sns:eu-west-1:999999999999:theirs is not in bounces.webhooks.ses.topicArns');
-    expect(err).toContain('mailgun webhook refused (401): no signature');
-    expect(err).toContain('sendgrid webhook refused (403): signature does not verify');
-    expect(err).toContain('postmark webhook refused (403): wrong credentials');
-    expect(out).toMatch(/webhook ses events=1 suppressed=0 duplicates=1/);
-    expect(out).toMatch(/webhook postmark events=1 suppressed=0 duplicates=1/);
-    expect(out).toMatch(/webhook postmark events=1 suppressed=0 duplicates=0 unmatched=1/);
+    expect(serving.stderr).toContain('confirmed the SNS subscription to arn:aws:sns:eu-west-1:123456789012:herald-bounces');
+    expect(serving.stderr).toContain('ses webhook refused (403): signature does not verify');
+    expect(serving.stderr).toContain("ses webhook refused (403): signing certificate not on SNS's host: https://evil.example.com/");
+    expect(serving.stderr).toContain('ses webhook refused (403): topic arn:aws:sns:eu-west-1:999999999999:theirs is not in bounces.webhooks.ses.topicArns');
+    expect(serving.stderr).toContain('mailgun webhook refused (401): no signature');
+    expect(serving.stderr).toContain('sendgrid webhook refused (403): signature does not verify');
+    expect(serving.stderr).toContain('postmark webhook refused (403): wrong credentials');
+    expect(serving.stdout).toMatch(/webhook ses events=1 suppressed=0 duplicates=1/);
+    expect(serving.stdout).toMatch(/webhook postmark events=1 suppressed=0 duplicates=1/);
+    expect(serving.stdout).toMatch(/webhook postmark events=1 suppressed=0 duplicates=0 unmatched=1/);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { spawnCli } from '../support/cli';
 import { makeNewsletter, subscribersCsv, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
-import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, recordRows } from './helpers';
+import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, killWhen, recordRows } from './helpers';
 
 const SUBSCRIBERS = 300;
 const CONNECTIONS = FAST_SMTP.connections;
@@ -17,19 +17,7 @@ describe('a send killed with SIGKILL and run again', () => {
 
   async function killMidway(killAfter: number): Promise<void> {
     const child = spawnCli(['send', '--root', nl.root], { env: heraldEnv(server) });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (server.messages.length >= killAfter) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-        }
-      }, 2);
-      child.on('exit', (code, signal) => {
-        clearInterval(timer);
-        if (signal === 'SIGKILL') resolve();
-        else reject(new Error(`herald finished (code ${code}) before it could be killed; raise the server delay`));
-      });
-    });
+    await killWhen(child, () => server.messages.length >= killAfter);
   }
 
   // spread over the run; a delay of 0 lands the kill right after the server accepted a message,

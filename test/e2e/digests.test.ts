@@ -1,7 +1,7 @@
 import { spawnCli } from '../support/cli';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
-import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, recordRows } from './helpers';
+import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, killWhen, recordRows } from './helpers';
 
 const at = (iso: string): Record<string, string> => ({ HERALD_NOW: iso });
 
@@ -69,19 +69,7 @@ describe('digests, end to end: daily and weekly readers get one email per period
     expect(server.messages).toHaveLength(0);
 
     const child = spawnCli(['send', '--root', nl.root], { env: heraldEnv(server, at('2026-03-02T08:00:00Z')) });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (server.messages.length >= 40) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-        }
-      }, 2);
-      child.on('exit', (code, signal) => {
-        clearInterval(timer);
-        if (signal === 'SIGKILL') resolve();
-        else reject(new Error(`herald finished (code ${code}) before it could be killed`));
-      });
-    });
+    await killWhen(child, () => server.messages.length >= 40);
     expect(server.messages.length).toBeLessThan(READERS);
     await herald(nl, ['send'], server, at('2026-03-02T08:10:00Z'));
     await herald(nl, ['send'], server, at('2026-03-03T08:10:00Z'));

@@ -4,7 +4,7 @@ import { startFeedServer, type TestFeedServer } from '../support/feed-server';
 import { type FixtureItem, ghost, hugo, jekyll, microblog, substack, wordpress } from '../fixtures/feeds';
 import { spawnCli } from '../support/cli';
 import { subscribersCsv } from '../support/newsletter';
-import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, recordRows } from './helpers';
+import { FAST_SMTP, copiesByRecipient, herald, heraldEnv, killWhen, recordRows } from './helpers';
 
 const LIST = 'email,name\nada@example.com,Ada\nalan@example.org,Alan\n';
 const OLD: FixtureItem[] = [
@@ -294,19 +294,7 @@ describe('feeds as a source of posts, end to end through the CLI, a feed server 
     expect((await send()).code).toBe(0);
     feeds.set('/feed', { body: ghost(base, [{ slug: 'big', title: 'Big news', html: '<p>As first written</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
     const child = spawnCli(['send', '--root', nl.root], { env: heraldEnv(smtp, NOW) });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (smtp.messages.length >= 30) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-        }
-      }, 2);
-      child.on('exit', (code, signal) => {
-        clearInterval(timer);
-        if (signal === 'SIGKILL') resolve();
-        else reject(new Error(`herald finished (code ${code}) before it could be killed`));
-      });
-    });
+    await killWhen(child, () => smtp.messages.length >= 30);
     expect(smtp.messages.length).toBeLessThan(120);
     feeds.set('/feed', { body: ghost(base, [{ slug: 'big', title: 'Big news, edited', html: '<p>Rewritten</p>', date: '2026-11-04T09:00:00Z' }, ...OLD]) });
     await send();

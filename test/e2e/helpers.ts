@@ -76,3 +76,24 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Kills a spawned CLI with SIGKILL as soon as `midway()` holds (polled every 2 ms, so the kill lands
+ * between two accepted messages or while the server holds one). Rejects when the run finished on
+ * its own first: then nothing about crashes was tested, and the server delay should be raised.
+ */
+export function killWhen(child: ChildProcess, midway: () => boolean): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (midway()) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+      }
+    }, 2);
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`herald finished (code ${code}) before it could be killed; raise the server delay`));
+    });
+  });
+}

@@ -10,7 +10,7 @@ import { findChromium, CHROMIUM_ARGS } from '../../src/preview/screenshot';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { FAST_SMTP, herald, heraldEnv } from './helpers';
-import { startServe, type Serving } from './serve-cli';
+import { type Serving, startServe } from '../support/serve-process';
 
 const PUBLIC_URL = 'https://news.example.com/unsubscribe';
 const TOPICS = { rust: { label: 'Rust', match: ['cargo'] }, go: { label: 'Go', match: [] } };

@@ -1,7 +1,7 @@
 import { spawnCli } from '../support/cli';
 import { makeNewsletter, subscribersCsv, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
-import { FAST_SMTP, copiesByRecipient, heraldEnv, herald, recordRows } from './helpers';
+import { FAST_SMTP, copiesByRecipient, heraldEnv, herald, killWhen, recordRows } from './helpers';
 
 const SUBSCRIBERS = 300;
 const RELAYS = [
@@ -46,19 +46,7 @@ describe('a send through several relays killed with SIGKILL and run again', () =
     nl.write('posts/big-news.md', '---\ntitle: Big news\n---\nSomething happened.\n');
 
     const child = spawnCli(['send', '--root', nl.root], { env: env() });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (accepted() >= killAfter) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-        }
-      }, 2);
-      child.on('exit', (code, signal) => {
-        clearInterval(timer);
-        if (signal === 'SIGKILL') resolve();
-        else reject(new Error(`herald finished (code ${code}) before it could be killed`));
-      });
-    });
+    await killWhen(child, () => accepted() >= killAfter);
     expect(accepted()).toBeLessThan(SUBSCRIBERS);
 
     const rerun = await herald(nl, ['send'], undefined, env());

@@ -2,7 +2,7 @@ import { confirmToken } from '../../src/serve/confirm-token';
 import { makeNewsletter, type TempNewsletter } from '../support/newsletter';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server';
 import { FAST_SMTP, SECRET, herald, heraldEnv, recordRows, until } from './helpers';
-import { startServe, type Serving } from './serve-cli';
+import { type Serving, startServe } from '../support/serve-process';
 
 const WELCOME = '---\ntitle: Welcome aboard\n---\nGlad you are here. Here is what to expect.\n';
 

@@ -1,17 +1,13 @@
-import { checkAddress, displayAddress } from '../../subscribers/address';
-import { HeraldError } from '../../errors';
+import { displayAddress } from '../../subscribers/address';
 import { topicsOf, type TopicRules } from '../../plan/audience';
 import { parseFrequency } from '../../plan/digest-period';
 import { writePreference } from '../../subscribers/preferences';
 import { canonicalTimeZone, discoverSubscribers } from '../../subscribers/read';
 import { addSuppressions, stamp } from '../../subscribers/suppression';
-import { verifyUnsubscribeToken } from '../../unsubscribe/token';
-import { type Exchange, type HandlerContext, errorText, readForm, respond } from '../exchange';
+import { type Exchange, type HandlerContext, readForm, respond } from '../exchange';
 import { formNonce, verifyFormNonce } from '../form-nonce';
-import { unsubscribePages } from '../html';
 import { leftPage, notSubscribedPage, preferencesPage, staleFormPage } from '../preferences-page';
-import { maskAddress } from '../request-log';
-import { MAX_TOKEN_LENGTH } from './unsubscribe';
+import { type SignedLink, recordFailed, verifiedLink } from './signed-link';
 
 /**
  * The preferences page, reached by the "Manage your subscription" link, signed with the same
@@ -96,9 +92,7 @@ async function save(ctx: PreferencesContext, ex: Exchange): Promise<void> {
     writePreference(ctx.subscribersDir, { email: link.key, topics, timeZone, frequency, at: stamp(ctx.now()) });
     ex.outcome = 'prefs-saved';
   } catch (err) {
-    ex.outcome = `error ${err instanceof HeraldError ? err.code : 'EIO'}`;
-    ctx.log.error(`herald serve: could not record preferences for ${ex.who}: ${errorText(err)}`);
-    return respond(ex, unsubscribePages.failed(ctx.newsletter), { 'Retry-After': '60' });
+    return recordFailed(ctx, ex, err, 'preferences');
   }
   show(ctx, ex, 'Saved. The next email follows your choices.');
 }
@@ -121,15 +115,6 @@ function crossSite(ex: Exchange): boolean {
   }
 }
 
-function linkOf(ctx: HandlerContext, ex: Exchange): { readonly token: string; readonly key: string } | undefined {
-  const token = ex.url.searchParams.get('token') ?? '';
-  const key = token && token.length <= MAX_TOKEN_LENGTH ? verifyUnsubscribeToken(token, ctx.secrets) : undefined;
-  const address = key === undefined ? undefined : checkAddress(key);
-  if (!address?.ok) {
-    ex.outcome = 'bad-token';
-    respond(ex, unsubscribePages.invalidToken(ctx.newsletter));
-    return undefined;
-  }
-  ex.who = maskAddress(address.key);
-  return { token, key: address.key };
+function linkOf(ctx: HandlerContext, ex: Exchange): SignedLink | undefined {
+  return verifiedLink(ctx, ex, ex.url.searchParams.get('token') ?? '');
 }

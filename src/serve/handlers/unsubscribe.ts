@@ -1,11 +1,10 @@
-import { checkAddress, displayAddress } from '../../subscribers/address';
-import { HeraldError } from '../../errors';
+import { displayAddress } from '../../subscribers/address';
 import { addSuppressions, isSuppressed, stamp } from '../../subscribers/suppression';
-import { TEST_COPY_TOKEN, verifyUnsubscribeToken } from '../../unsubscribe/token';
+import { TEST_COPY_TOKEN } from '../../unsubscribe/token';
 import { isOneClick } from '../body';
-import { type Exchange, type HandlerContext, errorText, readForm, respond } from '../exchange';
+import { type Exchange, type HandlerContext, readForm, respond } from '../exchange';
 import { unsubscribePages } from '../html';
-import { maskAddress } from '../request-log';
+import { type SignedLink, recordFailed, verifiedLink } from './signed-link';
 
 /**
  * The unsubscribe link:
@@ -18,8 +17,6 @@ import { maskAddress } from '../request-log';
  * for GET and POST alike: a tester's mail client that uses one-click sees it work, and
  * `herald check --deliverability` probes the endpoint with it.
  */
-export const MAX_TOKEN_LENGTH = 512;
-
 export interface UnsubscribeHandlers {
   /** GET and HEAD. */
   page(ex: Exchange): void;
@@ -63,15 +60,13 @@ async function unsubscribe(ctx: HandlerContext, ex: Exchange): Promise<void> {
     const added = addSuppressions(ctx.subscribersDir, [{ email: link.key, reason: 'unsubscribed', at: stamp(ctx.now()), note: via }]);
     ex.outcome = added ? 'unsubscribed' : 'unsubscribed-already';
   } catch (err) {
-    ex.outcome = `error ${err instanceof HeraldError ? err.code : 'EIO'}`;
-    ctx.log.error(`herald serve: could not record an unsubscribe for ${ex.who}: ${errorText(err)}`);
-    return respond(ex, unsubscribePages.failed(ctx.newsletter), { 'Retry-After': '60' });
+    return recordFailed(ctx, ex, err, 'an unsubscribe');
   }
   respond(ex, unsubscribePages.done(ctx.newsletter, displayAddress(link.key)));
 }
 
 /** The token and the address it was signed for, or undefined once the error page was sent. */
-function linkOf(ctx: HandlerContext, ex: Exchange): { readonly token: string; readonly key: string } | undefined {
+function linkOf(ctx: HandlerContext, ex: Exchange): SignedLink | undefined {
   const token = ex.url.searchParams.get('token') ?? '';
   if (token === TEST_COPY_TOKEN) {
     ex.outcome = 'test-copy';
@@ -83,13 +78,5 @@ function linkOf(ctx: HandlerContext, ex: Exchange): { readonly token: string; re
     respond(ex, unsubscribePages.missingToken(ctx.newsletter));
     return undefined;
   }
-  const key = token.length <= MAX_TOKEN_LENGTH ? verifyUnsubscribeToken(token, ctx.secrets) : undefined;
-  const address = key === undefined ? undefined : checkAddress(key);
-  if (!address?.ok) {
-    ex.outcome = 'bad-token';
-    respond(ex, unsubscribePages.invalidToken(ctx.newsletter));
-    return undefined;
-  }
-  ex.who = maskAddress(address.key);
-  return { token, key: address.key };
+  return verifiedLink(ctx, ex, token);
 }
