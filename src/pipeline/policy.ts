@@ -3,6 +3,7 @@ import { isMailboxGone } from '../deliver/outcome';
 import { checkAddress, legacyKey } from '../subscribers/address';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { RecordView } from '../plan/plan';
+import { fingerprint } from './fingerprint';
 import { diskError } from '../record/disk-error';
 import type { FileStamp, SendRecord } from '../record/sqlite';
 
@@ -26,13 +27,16 @@ export function unchangedKnownPost(record: SendRecord, view: RecordView, resendI
   };
 }
 
-/** Stamps the files of every post the record now knows (except those about to be queued, which are stamped then). */
+/**
+ * Stamps the files of every post the record now knows (except those about to be queued, which are
+ * stamped then), with what each says now: a record from before fingerprints gains them this way.
+ */
 export function rememberFiles(record: SendRecord, settings: Settings, posts: readonly Post[], view: RecordView, fresh: readonly Post[]): void {
   const known = new Set([...view.posts.keys(), ...record.posts().keys()]);
   const stamps = posts
     .filter((p) => known.has(p.id) && !fresh.includes(p))
-    .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.root, p) }))
-    .filter((s): s is { id: string; file: string; stamp: FileStamp } => s.stamp !== undefined);
+    .map((p) => ({ ...fingerprint(p, settings), id: p.id, file: p.file, stamp: fileStamp(settings.root, p) }))
+    .filter((s): s is typeof s & { stamp: FileStamp } => s.stamp !== undefined);
   if (stamps.length) record.stampFiles(stamps);
 }
 
