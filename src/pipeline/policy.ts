@@ -50,8 +50,10 @@ export function suppressGoneMailboxes(record: SendRecord, settings: Settings, au
   if (!gone.length) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { addSuppressions, suppressionPath } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
+  const { subscriberFolder } = require('../subscribers/files') as typeof import('../subscribers/files');
   try {
-    addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
+    const folder = subscriberFolder(settings.root, settings.subscribersDir);
+    addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })), folder);
   } catch (err) {
     throw diskError(err, suppressionPath(settings.subscribersDir), 'the suppression list', 'The file is as it was before. The record keeps these bounces: free some space, then run herald send again to add them.');
   }
