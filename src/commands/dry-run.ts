@@ -50,7 +50,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
     reportProblems(io, feeds.problems);
     const plan = planSend([...inputs.posts, ...feeds.posts], view, {
       named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
-      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(inputs.posts, settings),
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(inputs.posts, view.posts, settings),
     });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];

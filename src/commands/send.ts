@@ -64,7 +64,7 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     // plan (over the record as the feeds left it: a first read's items are its baseline)
     const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, {
       named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
-      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(posts.posts, settings),
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(posts.posts, view.posts, settings),
     });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
