@@ -19,6 +19,7 @@ import { publishedPrivateFolders } from '../discover/site-publish';
 import type { DkimSigner } from '../render/dkim';
 import { quotedTxt } from '../deliverability/txt';
 import { deliverabilityProblems } from './deliverability';
+import { subscriberFolder } from '../subscribers/files';
 
 /**
  * Validates everything a send depends on, and proves the SMTP settings by logging in. Bulk-sender
@@ -126,7 +127,7 @@ function emptyInputWarnings(settings: Settings, posts: number, subscribers: numb
       'Set "posts" in herald.config.json to the folder (or list of folders) your posts are in, e.g. "_posts" or "content/posts".'));
   }
   if (!subscribers) {
-    out.push(warning(ErrorCode.ESUBSCRIBER, 'no subscribers: the subscriber files list nobody, so a send mails no one', { file: 'subscribers/' },
+    out.push(warning(ErrorCode.ESUBSCRIBER, 'no subscribers: the subscriber files list nobody, so a send mails no one', { file: `${subscriberFolder(settings.root, settings.subscribersDir)}/` },
       'Add subscribers with herald subscribers add ADDRESS, or import a list with herald subscribers import FILE.'));
   }
   return out;

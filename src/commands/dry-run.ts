@@ -7,6 +7,7 @@ import { ExitCode, hasErrors, type Output, plural, reportProblems } from '../out
 import { planSend } from '../plan/plan';
 import type { SendRecord } from '../record/sqlite';
 import { readFeedPosts } from '../pipeline/feed-posts';
+import { fingerprints } from '../pipeline/fingerprint';
 import { type Inputs, readPosts, readSubscribers, recordView } from '../pipeline/inputs';
 import { previewTransport } from '../pipeline/preview-transport';
 import { renderPosts } from '../pipeline/render-posts';
@@ -51,7 +52,7 @@ export async function runDryRun(app: App, opts: DryRunOptions): Promise<SendResu
     reportProblems(io, feeds.problems);
     const plan = planSend([...inputs.posts, ...feeds.posts], view, {
       named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
-      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined,
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(inputs.posts, view.posts, settings),
     });
     reportProblems(io, plan.problems);
     const problems: Problem[] = [...inputs.problems, ...feeds.problems, ...plan.problems];

@@ -5,6 +5,7 @@ import { plural, reportProblems } from '../output';
 import { planSend } from '../plan/plan';
 import { diskError } from '../record/disk-error';
 import { readFeedPosts } from '../pipeline/feed-posts';
+import { fingerprints, withFingerprint } from '../pipeline/fingerprint';
 import { readPosts, recordView } from '../pipeline/inputs';
 import { deliverDigests } from '../pipeline/digests';
 import { deliverToList, type ListDelivery } from '../pipeline/list-delivery';
@@ -63,12 +64,12 @@ export async function runSend(app: App, opts: SendOptions): Promise<SendResult> 
     // plan (over the record as the feeds left it: a first read's items are its baseline)
     const plan = planSend([...posts.posts, ...feeds.posts], settings.feeds.length ? recordView(record) : view, {
       named: feeds.named, includeExisting: opts.includeExisting, resendInDoubt: opts.resendInDoubt, now: now(), floodGuard: settings.floodGuard, acceptNew: opts.acceptNew ?? false,
-      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined,
+      topics: settingsTopicRules(settings), welcome: settings.welcome || undefined, fingerprints: fingerprints(posts.posts, view.posts, settings),
     });
     reportProblems(io, plan.problems);
     problems.push(...plan.problems);
-    if (plan.firstRun) record.initialize(plan.baseline, now());
-    if (plan.accepted.length) record.initialize(plan.accepted, now());
+    if (plan.firstRun) record.initialize(plan.baseline.map((p) => withFingerprint(p, settings)), now());
+    if (plan.accepted.length) record.initialize(plan.accepted.map((p) => withFingerprint(p, settings)), now());
     describeFirstRun(plan, io, false);
     describeAccepted(plan, io, false);
     rememberFiles(record, settings, posts.posts, view, plan.fresh);

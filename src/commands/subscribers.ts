@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createApp } from '../app';
 import type { Settings } from '../config/load';
 import { ErrorCode, HeraldError } from '../errors';
+import { SUPPRESSION_FILE, subscriberFolder } from '../subscribers/files';
 /* eslint-disable @typescript-eslint/no-require-imports */
 // the list code loads only when a subscribers command runs, not with every herald command
 const store = (): typeof import('../subscribers/store') => require('../subscribers/store') as typeof import('../subscribers/store');
@@ -12,6 +13,9 @@ const welcome = (): typeof import('./welcome') => require('./welcome') as typeof
 import { ExitCode, hasErrors, type Output, plural, reportProblems, runAction } from '../output';
 
 
+/** The subscriber folder as messages name it: the `subscribers` setting, relative to the root. */
+const folderOf = (settings: Settings): string => subscriberFolder(settings.root, settings.subscribersDir);
+
 const describeCounts = (counts: Record<string, number>): string =>
   Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ');
 
@@ -20,7 +24,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
   const run = (action: (command: Command) => Promise<number> | number) => runAction(io, setExit, action);
   const subscribers = program
     .command('subscribers')
-    .description('list, add, remove, import and export subscribers (subscribers/*.csv and the suppression list)');
+    .description('list, add, remove, import and export subscribers (the *.csv files of the "subscribers" folder and the suppression list)');
 
   subscribers
     .command('list')
@@ -31,7 +35,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { showAddresses?: boolean; json?: boolean };
         const settings = settingsFor(command);
-        const list = store().readList(settings.subscribersDir);
+        const list = store().readList(settings.subscribersDir, folderOf(settings));
         reportProblems(io, list.problems);
         const suppressed = store().countByStatus(list.suppressed);
         if (o.json) {
@@ -57,7 +61,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
 
   subscribers
     .command('add')
-    .description('add one subscriber to subscribers/subscribers.csv')
+    .description('add one subscriber to subscribers.csv in the "subscribers" folder')
     .argument('<email>', 'the address')
     .option('--name <name>', 'their name')
     .option('--force', 'add them even if they are on the suppression list (only when they asked to be added again)')
@@ -68,6 +72,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
         const settings = settingsFor(command);
         const result = store().addSubscriber(settings.subscribersDir, { email: command.args[0]!, name: o.name }, {
           lift: o.force ? ['unsubscribed', 'removed', 'bounced', 'cleaned', 'complained'] : [],
+          folder: folderOf(settings),
         });
         const lifted = 'lifted' in result && result.lifted ? ` (taken off the suppression list, where it was ${result.lifted.reason})` : '';
         switch (result.kind) {
@@ -80,7 +85,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
           case 'suppressed': {
             const s = result.suppression;
             throw new HeraldError(ErrorCode.ESUBSCRIBER, `${result.email} is on the suppression list (${s.reason}${s.at ? ` since ${s.at}` : ''}); not added`, {
-              location: { file: 'subscribers/suppressed.csv' },
+              location: { file: `${folderOf(settings)}/${SUPPRESSION_FILE}` },
               hint: 'They asked not to be mailed, or their mailbox failed. Pass --force only if they asked to be added again.',
             });
           }
@@ -97,16 +102,16 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
     .command('remove')
     .description('stop mailing an address: puts it on the suppression list as "removed"')
     .argument('<email>', 'the address')
-    .option('--note <text>', 'why (kept in subscribers/suppressed.csv)')
+    .option('--note <text>', 'why (kept in the suppression list, suppressed.csv)')
     .action(
       run((command) => {
         const o = command.opts() as { note?: string };
         const settings = settingsFor(command);
-        const result = store().removeSubscriber(settings.subscribersDir, command.args[0]!, o.note ?? 'herald subscribers remove');
+        const result = store().removeSubscriber(settings.subscribersDir, command.args[0]!, o.note ?? 'herald subscribers remove', undefined, folderOf(settings));
         if (result.kind === 'already') {
           io.out(`${result.email} is already on the suppression list (${result.suppression.reason}${result.suppression.at ? ` since ${result.suppression.at}` : ''})`);
         } else {
-          io.out(`${result.email} receives nothing from now on (added to subscribers/suppressed.csv as removed)${result.wasActive ? '' : '; it was not an active subscriber'}`);
+          io.out(`${result.email} receives nothing from now on (added to ${folderOf(settings)}/${SUPPRESSION_FILE} as removed)${result.wasActive ? '' : '; it was not an active subscriber'}`);
         }
         return ExitCode.OK;
       }),
@@ -122,8 +127,8 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
     .command('import')
     .description('import an export from Mailchimp, Substack, Buttondown, ConvertKit (or any CSV with an email column)')
     .argument('<file>', 'the CSV export')
-    .option('--as <name>', 'write subscribers/NAME.csv (default: the file\'s base name)')
-    .option('--replace', 'overwrite subscribers/NAME.csv if it exists')
+    .option('--as <name>', 'write NAME.csv in the "subscribers" folder (default: the file\'s base name)')
+    .option('--replace', 'overwrite NAME.csv there if it exists')
     .option('-n, --dry-run', 'show what would be imported; write nothing')
     .option('--json', 'print the summary as JSON')
     .action(
@@ -135,6 +140,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
           name: o.as ?? store().importName(file),
           replace: Boolean(o.replace),
           dryRun: Boolean(o.dryRun),
+          folder: folderOf(settings),
         });
         const i = report.interpreted;
         reportProblems(io, i.problems);
@@ -171,7 +177,7 @@ export function registerSubscribersCommand(program: Command, io: Output, setting
       run((command) => {
         const o = command.opts() as { output?: string };
         const settings = settingsFor(command);
-        const list = store().readList(settings.subscribersDir);
+        const list = store().readList(settings.subscribersDir, folderOf(settings));
         reportProblems(io, list.problems);
         if (list.brokenFiles.length) {
           throw new HeraldError(ErrorCode.ESUBSCRIBER, 'a subscriber file cannot be read, so the export would be incomplete; nothing was exported');
@@ -194,10 +200,10 @@ function unsuppress(io: Output, settings: Settings, email: string): number {
   const { addressKey } = require('../subscribers/address') as typeof import('../subscribers/address');
   const { SendRecord } = require('../record/sqlite') as typeof import('../record/sqlite');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const entry = suppression().readSuppressions(settings.subscribersDir).get(addressKey(email));
+  const entry = suppression().readSuppressions(settings.subscribersDir, folderOf(settings)).get(addressKey(email));
   if (!entry) {
     throw new HeraldError(ErrorCode.ESUBSCRIBER, `${email} is not on the suppression list`, {
-      location: { file: 'subscribers/suppressed.csv' },
+      location: { file: `${folderOf(settings)}/${SUPPRESSION_FILE}` },
       hint: 'If they still receive nothing, look for a status column in the subscriber files (herald subscribers list --show-addresses).',
     });
   }
@@ -207,7 +213,7 @@ function unsuppress(io: Output, settings: Settings, email: string): number {
     for (const e of record?.feedback.eventsFor(addressKey(email), 5) ?? []) {
       io.out(`  ${e.reportedAt}  ${e.kind}  ${e.status}  post ${e.postId}  ${e.detail}${e.reportFile ? `  (${path.join(settings.stateDir, 'bounces', 'reports', e.reportFile)})` : ''}`);
     }
-    suppression().removeSuppression(settings.subscribersDir, email);
+    suppression().removeSuppression(settings.subscribersDir, email, folderOf(settings));
     // earlier soft bounces no longer count towards the next suppression
     record?.feedback.clear(addressKey(email), settings.env.now ?? new Date());
   } finally {

@@ -5,6 +5,7 @@ import { detectGenerator } from '../discover/generators';
 import { withSiteSyntax } from './site-posts';
 import { type DiscoveredSubscribers, discoverSubscribers, type Subscriber } from '../subscribers/read';
 import { discoverSubscribersApart } from '../subscribers/read-apart';
+import { subscriberFolder } from '../subscribers/files';
 import type { Problem } from '../errors';
 import type { RecordView } from '../plan/plan';
 import type { PostRow, SendRecord } from '../record/sqlite';
@@ -35,12 +36,12 @@ export function readPosts(settings: Settings, opts: DiscoverOptions = {}): PostI
 }
 
 export function readSubscribers(settings: Settings): SubscriberInputs {
-  return subscriberInputs(discoverSubscribers(settings.subscribersDir));
+  return subscriberInputs(discoverSubscribers(settings.subscribersDir, subscriberFolder(settings.root, settings.subscribersDir)));
 }
 
 /** The same, a large list parsed on a worker thread so the parser's garbage leaves with it (used before a send). */
 export async function readSubscribersApart(settings: Settings): Promise<SubscriberInputs> {
-  return subscriberInputs(await discoverSubscribersApart(settings.subscribersDir));
+  return subscriberInputs(await discoverSubscribersApart(settings.subscribersDir, { folder: subscriberFolder(settings.root, settings.subscribersDir) }));
 }
 
 function subscriberInputs(subs: DiscoveredSubscribers): SubscriberInputs {

@@ -11,6 +11,7 @@ import { type Output, reportProblems } from '../output';
 import type { SendRecord } from '../record/sqlite';
 import type { Sender } from '../render/envelope';
 import { collectGarbagePeriodically } from '../fast/heap';
+import { withFingerprint } from './fingerprint';
 import { readSubscribersApart } from './inputs';
 import { runBudget, subscribedKeys, suppressGoneMailboxes } from './policy';
 import { createProgress } from './progress';
@@ -58,7 +59,7 @@ export async function deliverToList(app: Pick<App, 'settings' | 'io' | 'now' | '
     const rules = settingsTopicRules(settings);
     for (const { post } of ready) {
       if (!opts.fresh.includes(post)) continue;
-      record.queuePost(post, withDeliveryTimes(recipientsOf(post, audience.values(), rules), settings, now()), now());
+      record.queuePost(withFingerprint(post, settings), withDeliveryTimes(recipientsOf(post, audience.values(), rules), settings, now()), now());
       const stamp = fileStamp(settings.root, post);
       if (stamp) record.stampFiles([{ id: post.id, file: post.file, stamp }]);
     }

@@ -3,6 +3,7 @@ import { isMailboxGone } from '../deliver/outcome';
 import { checkAddress, legacyKey } from '../subscribers/address';
 import { type DiscoverOptions, fileStamp, type Post } from '../discover/posts';
 import type { RecordView } from '../plan/plan';
+import { fingerprint } from './fingerprint';
 import { diskError } from '../record/disk-error';
 import type { FileStamp, SendRecord } from '../record/sqlite';
 
@@ -26,13 +27,16 @@ export function unchangedKnownPost(record: SendRecord, view: RecordView, resendI
   };
 }
 
-/** Stamps the files of every post the record now knows (except those about to be queued, which are stamped then). */
+/**
+ * Stamps the files of every post the record now knows (except those about to be queued, which are
+ * stamped then), with what each says now: a record from before fingerprints gains them this way.
+ */
 export function rememberFiles(record: SendRecord, settings: Settings, posts: readonly Post[], view: RecordView, fresh: readonly Post[]): void {
   const known = new Set([...view.posts.keys(), ...record.posts().keys()]);
   const stamps = posts
     .filter((p) => known.has(p.id) && !fresh.includes(p))
-    .map((p) => ({ id: p.id, file: p.file, stamp: fileStamp(settings.root, p) }))
-    .filter((s): s is { id: string; file: string; stamp: FileStamp } => s.stamp !== undefined);
+    .map((p) => ({ ...fingerprint(p, settings), id: p.id, file: p.file, stamp: fileStamp(settings.root, p) }))
+    .filter((s): s is typeof s & { stamp: FileStamp } => s.stamp !== undefined);
   if (stamps.length) record.stampFiles(stamps);
 }
 
@@ -46,8 +50,10 @@ export function suppressGoneMailboxes(record: SendRecord, settings: Settings, au
   if (!gone.length) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { addSuppressions, suppressionPath } = require('../subscribers/suppression') as typeof import('../subscribers/suppression');
+  const { subscriberFolder } = require('../subscribers/files') as typeof import('../subscribers/files');
   try {
-    addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })));
+    const folder = subscriberFolder(settings.root, settings.subscribersDir);
+    addSuppressions(settings.subscribersDir, gone.map((f) => ({ email: f.email, reason: 'bounced', at: f.updatedAt, note: f.reply.slice(0, 200) })), folder);
   } catch (err) {
     throw diskError(err, suppressionPath(settings.subscribersDir), 'the suppression list', 'The file is as it was before. The record keeps these bounces: free some space, then run herald send again to add them.');
   }

@@ -7,25 +7,40 @@ import { ErrorCode, type Problem, problem } from '../errors';
  * one run finds more new posts than the threshold, none of them is sent: the author chooses.
  */
 
+/**
+ * What the record keeps of a post to recognise it under another name (a record older than these
+ * columns has neither). contentHash: of its text with whitespace made uniform, empty for a post
+ * with no text; url: its address on the site.
+ */
+export interface PostFingerprint {
+  readonly contentHash?: string | null;
+  readonly url?: string | null;
+}
+
 /** What the guard knows of a post the record has seen (the record's row has more). */
-export interface KnownForRename {
+export interface KnownForRename extends PostFingerprint {
   readonly id: string;
   readonly file?: string;
   readonly title?: string;
 }
+
+/** Why a new post looks like a recorded one, the strongest first: the same page on the site, the same text, the same name. */
+export type RenameEvidence = 'URL' | 'content' | 'slug' | 'title';
 
 export interface FloodRequest {
   /** More new posts than this in one run are held; 0 turns the guard off. */
   readonly threshold: number;
   /** Record every new post as already published instead of sending it (`herald send --accept-new`). */
   readonly acceptNew: boolean;
+  /** The new posts' fingerprints, by identity, to name the recorded post each is likely a rename of. */
+  readonly fingerprints?: ReadonlyMap<string, PostFingerprint>;
 }
 
 export interface HeldByFlood {
   readonly post: Post;
-  /** The identity of a recorded post this one looks like (same slug or title): probably the same post, renamed. */
+  /** The identity of a recorded post this one looks like (same URL, text, slug or title): probably the same post, renamed. */
   readonly likelyRenameOf?: string;
-  readonly because?: 'slug' | 'title';
+  readonly because?: RenameEvidence;
 }
 
 export interface FloodOutcome {
@@ -41,17 +56,34 @@ export function guardFlood(fresh: readonly Post[], known: Iterable<KnownForRenam
   if (request.acceptNew) return { fresh: [], accepted: fresh, held: [] };
   if (request.threshold <= 0 || fresh.length <= request.threshold) return { fresh, accepted: [], held: [] };
   const recorded = [...known];
-  const held = fresh.map((post) => ({ post, ...likelyRename(post, recorded) }));
+  const held = fresh.map((post) => ({ post, ...likelyRename(post, request.fingerprints?.get(post.id) ?? {}, recorded) }));
   return { fresh: [], accepted: [], held, problem: floodProblem(held, request.threshold) };
 }
 
-function likelyRename(post: Post, known: readonly KnownForRename[]): Pick<HeldByFlood, 'likelyRenameOf' | 'because'> {
+function likelyRename(post: Post, print: PostFingerprint, known: readonly KnownForRename[]): Pick<HeldByFlood, 'likelyRenameOf' | 'because'> {
+  // the record lists posts as it met them: a post renamed twice was last known by the later name
+  const url = print.url ? sameAddress(print.url) : undefined;
+  const byUrl = url ? known.findLast((k) => k.url && sameAddress(k.url) === url) : undefined;
+  if (byUrl) return { likelyRenameOf: byUrl.id, because: 'URL' };
+  // an empty hash is a post with no text, which says nothing about which post it is
+  const byContent = print.contentHash ? known.findLast((k) => k.contentHash === print.contentHash) : undefined;
+  if (byContent) return { likelyRenameOf: byContent.id, because: 'content' };
   const slug = post.slug.toLowerCase();
   const bySlug = known.find((k) => knownSlugs(k).has(slug));
   if (bySlug) return { likelyRenameOf: bySlug.id, because: 'slug' };
   const title = post.title.trim().toLowerCase();
   const byTitle = title ? known.find((k) => k.title?.trim().toLowerCase() === title) : undefined;
   return byTitle ? { likelyRenameOf: byTitle.id, because: 'title' } : {};
+}
+
+/** A URL as the site serves it: the scheme, a query or fragment, a trailing slash or index.html make no other page. */
+function sameAddress(url: string): string {
+  return url
+    .replace(/^https?:\/\//i, '')
+    .replace(/[?#].*$/, '')
+    .replace(/\/index\.html?$/i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
 }
 
 /** The slugs a recorded post could have had: its identity's last part, its file's name without a date prefix. */

@@ -1,7 +1,7 @@
 import type { Post } from '../discover/posts';
 import { ErrorCode, type Problem, problem } from '../errors';
 import { audienceProblem, type TopicRules } from './audience';
-import { guardFlood, type HeldByFlood } from './flood';
+import { guardFlood, type HeldByFlood, type PostFingerprint } from './flood';
 
 /**
  * What the record says, reduced to what planning needs. Declared here, where it is read: the
@@ -16,10 +16,10 @@ export interface RecordView<Known extends KnownPost = KnownPost> {
   readonly counts: ReadonlyMap<string, OpenCounts>;
 }
 
-export interface KnownPost {
+export interface KnownPost extends PostFingerprint {
   /** baseline: existed when herald first met the folder, not mailed; queued: its audience is recorded. */
   readonly disposition: 'baseline' | 'queued';
-  /** Where it was and what it was called, for naming a likely rename (the record's rows carry them). */
+  /** Where it was and what it was called (and its URL and text's hash), for naming a likely rename (the record's rows carry them). */
   readonly file?: string;
   readonly title?: string;
 }
@@ -47,6 +47,8 @@ export interface PlanRequest {
   readonly floodGuard?: number;
   /** Record every new post as already published instead of mailing it. */
   readonly acceptNew?: boolean;
+  /** The fingerprints of the posts read, by identity: a held post with the URL or text of a recorded one is named as its likely rename. */
+  readonly fingerprints?: ReadonlyMap<string, PostFingerprint>;
 }
 
 export type PostStatus = 'new' | 'draft' | 'scheduled' | 'opted-out' | 'baseline' | 'queued';
@@ -105,8 +107,8 @@ export function planSend(posts: readonly Post[], record: RecordView, request: Pl
   if (firstRun || explicit) return { firstRun, baseline, fresh, resume, held, accepted: [], flooded: [], problems };
   // feed items have their own guard, per feed, where they are read; this one is for files
   const files = fresh.filter((p) => p.source === undefined);
-  const known = [...record.posts].map(([id, k]) => ({ id, file: k.file, title: k.title }));
-  const guarded = guardFlood(files, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false });
+  const known = [...record.posts].map(([id, k]) => ({ id, file: k.file, title: k.title, contentHash: k.contentHash, url: k.url }));
+  const guarded = guardFlood(files, known, { threshold: request.floodGuard ?? 0, acceptNew: request.acceptNew ?? false, fingerprints: request.fingerprints });
   if (guarded.problem) problems.push(guarded.problem);
   const kept = [...guarded.fresh, ...fresh.filter((p) => p.source !== undefined)];
   return { firstRun, baseline, fresh: sortByDate(kept), resume, held, accepted: guarded.accepted, flooded: guarded.held, problems };

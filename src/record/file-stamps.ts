@@ -20,11 +20,16 @@ export class FileStamps {
     return new Map(rows.map((r) => [r.file, { id: r.id, size: r.size, mtimeMs: r.mtimeMs }]));
   }
 
-  /** Remembers how a known post's file looked, so the next run can skip reading it. */
-  stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp }[]): void {
-    const update = this.db.prepare('UPDATE posts SET file = ?, file_size = ?, file_mtime_ms = ? WHERE id = ?');
+  /**
+   * Remembers how a known post's file looked, so the next run can skip reading it, and what it
+   * says now (the hash of its text, its URL), so a later rename of the file is recognised.
+   */
+  stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp; contentHash?: string | null; url?: string | null }[]): void {
+    const update = this.db.prepare(
+      'UPDATE posts SET file = ?, file_size = ?, file_mtime_ms = ?, content_hash = coalesce(?, content_hash), url = coalesce(?, url) WHERE id = ?',
+    );
     this.db.transaction(() => {
-      for (const s of stamps) update.run(s.file, s.stamp.size, s.stamp.mtimeMs, s.id);
+      for (const s of stamps) update.run(s.file, s.stamp.size, s.stamp.mtimeMs, s.contentHash ?? null, s.url ?? null, s.id);
     })();
   }
 }

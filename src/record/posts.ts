@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { valueRows } from './batch-sql';
-import type { PostRow } from './rows';
+import type { PostEntry, PostRow } from './rows';
 import { readMeta } from './schema';
 
 export interface QueueEntry {
@@ -26,28 +26,31 @@ export class Posts {
   }
 
   /** First meeting with a folder: its existing posts are recorded as published without mailing them. */
-  initialize(baseline: readonly { id: string; file: string; title: string }[], now: Date): void {
+  initialize(baseline: readonly PostEntry[], now: Date): void {
     const stamp = now.toISOString();
     this.db.transaction(() => {
       this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('initialized_at', stamp);
       const insert = this.db.prepare(
-        `INSERT OR IGNORE INTO posts (id, file, title, first_seen_at, disposition) VALUES (?, ?, ?, ?, 'baseline')`,
+        `INSERT OR IGNORE INTO posts (id, file, title, first_seen_at, disposition, content_hash, url) VALUES (?, ?, ?, ?, 'baseline', ?, ?)`,
       );
-      for (const post of baseline) insert.run(post.id, post.file, post.title, stamp);
+      for (const post of baseline) insert.run(post.id, post.file, post.title, stamp, post.contentHash ?? null, post.url ?? null);
     })();
   }
 
   posts(): Map<string, PostRow> {
+    // a record opened read-only is not migrated: one from before these columns reads them as null
+    const columns = new Set((this.db.prepare('PRAGMA table_info(posts)').all() as { name: string }[]).map((c) => c.name));
+    const fingerprint = `${columns.has('content_hash') ? 'content_hash' : 'NULL'} AS contentHash, ${columns.has('url') ? 'url' : 'NULL'} AS url`;
     const rows = this.db
       .prepare(
-        `SELECT id, file, title, first_seen_at AS firstSeenAt, disposition, queued_at AS queuedAt, recipients FROM posts ORDER BY first_seen_at, id`,
+        `SELECT id, file, title, first_seen_at AS firstSeenAt, disposition, queued_at AS queuedAt, recipients, ${fingerprint} FROM posts ORDER BY first_seen_at, id`,
       )
       .all() as PostRow[];
     return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** Records a post's audience in one transaction: from then on, "who still gets it" is a query. */
-  queuePost(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, now: Date): number {
+  queuePost(post: PostEntry, recipients: Iterable<QueueEntry>, now: Date): number {
     const stamp = now.toISOString();
     // Every row refers to the post row this same transaction writes, so checking each reference
     // proves nothing. It would cost more than that: a statement that could fail halfway on a
@@ -88,14 +91,15 @@ export class Posts {
     })();
   }
 
-  private queueRows(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, stamp: string): number {
+  private queueRows(post: PostEntry, recipients: Iterable<QueueEntry>, stamp: string): number {
     return this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO posts (id, file, title, first_seen_at, disposition, queued_at) VALUES (?, ?, ?, ?, 'queued', ?)
-           ON CONFLICT (id) DO UPDATE SET disposition = 'queued', queued_at = excluded.queued_at, file = excluded.file, title = excluded.title`,
+          `INSERT INTO posts (id, file, title, first_seen_at, disposition, queued_at, content_hash, url) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET disposition = 'queued', queued_at = excluded.queued_at, file = excluded.file, title = excluded.title,
+             content_hash = coalesce(excluded.content_hash, content_hash), url = coalesce(excluded.url, url)`,
         )
-        .run(post.id, post.file, post.title, stamp, stamp);
+        .run(post.id, post.file, post.title, stamp, stamp, post.contentHash ?? null, post.url ?? null);
       // rows go in QUEUE_ROWS at a time: one statement per row spends more in the binding than in SQLite
       const insert = (rows: number): Database.Statement =>
         this.db.prepare(

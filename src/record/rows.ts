@@ -21,6 +21,18 @@ export interface PostRow {
   readonly disposition: 'baseline' | 'queued';
   readonly queuedAt: string | null;
   readonly recipients: number;
+  /** The hash of its text when it was last read, and its URL (null in rows written before herald kept them). */
+  readonly contentHash: string | null;
+  readonly url: string | null;
+}
+
+/** A post as the record stores it: the hash of its text and its URL help name it after a rename. */
+export interface PostEntry {
+  readonly id: string;
+  readonly file: string;
+  readonly title: string;
+  readonly contentHash?: string | null;
+  readonly url?: string | null;
 }
 
 export interface DeliveryRow {

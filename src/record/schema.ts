@@ -14,7 +14,11 @@ CREATE TABLE IF NOT EXISTS posts (
   queued_at TEXT,
   recipients INTEGER NOT NULL DEFAULT 0,
   file_size INTEGER,
-  file_mtime_ms INTEGER
+  file_mtime_ms INTEGER,
+  -- to name a renamed post (a file without a slug under a new name) as the one already sent:
+  -- the hash of its text, and its address on the site
+  content_hash TEXT,
+  url TEXT
 );
 CREATE TABLE IF NOT EXISTS deliveries (
   -- a post's recipients are queued together in list order, so the rows one commit of the send
@@ -79,6 +83,8 @@ export function migrate(db: Database.Database): void {
   const posts = columnsOf('posts');
   if (posts.size && !posts.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
   if (posts.size && !posts.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
+  if (posts.size && !posts.has('content_hash')) db.exec('ALTER TABLE posts ADD COLUMN content_hash TEXT');
+  if (posts.size && !posts.has('url')) db.exec('ALTER TABLE posts ADD COLUMN url TEXT');
   const deliveries = columnsOf('deliveries');
   if (deliveries.size && deliveries.has('id') && !deliveries.has('relay')) db.exec('ALTER TABLE deliveries ADD COLUMN relay TEXT');
   if (deliveries.size && !deliveries.has('feedback')) db.exec('ALTER TABLE deliveries ADD COLUMN feedback TEXT');

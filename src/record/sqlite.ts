@@ -10,7 +10,7 @@ import { Digests } from './digests';
 import { Posts, type QueueEntry } from './posts';
 import { BounceEvents } from './bounces';
 import { Reports } from './reports';
-import type { DeliveryRow, DeliveryState, LoggedRow, PostRow, StateCounts } from './rows';
+import type { DeliveryRow, DeliveryState, LoggedRow, PostEntry, PostRow, StateCounts } from './rows';
 import { openDatabase, readMeta } from './schema';
 import { type SecretUse, SecretUses } from './secrets';
 
@@ -18,7 +18,7 @@ export type { Claim, Settle } from './deliveries';
 export type { FileStamp } from './file-stamps';
 export type { BounceEvent, DeliveryMatch, EventKind, PostFeedback } from './bounces';
 export type { QueueEntry } from './posts';
-export { DELIVERY_STATES, type DeliveryRow, type LoggedRow, type DeliveryState, emptyCounts, type PostRow, type SettledState, type StateCounts } from './rows';
+export { DELIVERY_STATES, type DeliveryRow, type LoggedRow, type DeliveryState, emptyCounts, type PostEntry, type PostRow, type SettledState, type StateCounts } from './rows';
 
 export const RECORD_FILE = 'herald.db';
 
@@ -99,7 +99,7 @@ export class SendRecord {
   }
 
   /** First meeting with a folder: its existing posts are recorded as published without mailing them. */
-  initialize(baseline: readonly { id: string; file: string; title: string }[], now: Date): void {
+  initialize(baseline: readonly PostEntry[], now: Date): void {
     this.postsPart.initialize(baseline, now);
   }
 
@@ -108,7 +108,7 @@ export class SendRecord {
   }
 
   /** Records a post's audience in one transaction: from then on, "who still gets it" is a query. */
-  queuePost(post: { id: string; file: string; title: string }, recipients: Iterable<QueueEntry>, now: Date): number {
+  queuePost(post: PostEntry, recipients: Iterable<QueueEntry>, now: Date): number {
     return this.postsPart.queuePost(post, recipients, now);
   }
 
@@ -198,7 +198,7 @@ export class SendRecord {
   }
 
   /** Remembers how a known post's file looked, so the next run can skip reading it. */
-  stampFiles(stamps: readonly { id: string; file: string; stamp: FileStamp }[]): void {
+  stampFiles(stamps: Parameters<FileStamps['stampFiles']>[0]): void {
     this.stamps.stampFiles(stamps);
   }
 

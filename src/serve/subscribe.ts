@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Settings } from '../config/load';
 import { checkAddress } from '../subscribers/address';
 import { cleanName } from '../subscribers/columns';
+import { subscriberFolder } from '../subscribers/files';
 import { discoverSubscribers } from '../subscribers/read';
 import { type DkimSigner, signRaw } from '../render/dkim';
 import type { Sender } from '../render/envelope';
@@ -84,9 +85,10 @@ export class SubscribeFlow {
     if (!asked.ok) return { kind: 'limited', retryAfterSeconds: Math.ceil(asked.retryAfterMs / 1000) };
 
     const dir = this.deps.settings.subscribersDir;
-    const suppression = readSuppressions(dir).get(check.key);
+    const folder = subscriberFolder(this.deps.settings.root, dir);
+    const suppression = readSuppressions(dir, folder).get(check.key);
     if (suppression && suppression.reason !== 'unsubscribed') return { kind: 'quiet', email, why: `suppressed (${suppression.reason})` };
-    const discovered = discoverSubscribers(dir);
+    const discovered = discoverSubscribers(dir, folder);
     if (discovered.subscribers.some((s) => s.key === check.key)) return { kind: 'quiet', email, why: 'already subscribed' };
     if (discovered.excluded.has(check.key) && !suppression) return { kind: 'quiet', email, why: 'marked in a subscriber file' };
 
@@ -108,7 +110,8 @@ export class SubscribeFlow {
 
   /** The button on the confirm page: adds the address, lifting an earlier `unsubscribed` (never another reason). */
   confirm(email: string, name: string): AddResult {
-    return addSubscriber(this.deps.settings.subscribersDir, { email, name }, { lift: ['unsubscribed'] });
+    const { root, subscribersDir } = this.deps.settings;
+    return addSubscriber(subscribersDir, { email, name }, { lift: ['unsubscribed'], folder: subscriberFolder(root, subscribersDir) });
   }
 
   private async confirmationMessage(email: string, name: string, smtputf8: boolean): Promise<MailMessage> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Problem } from '../errors';
 import { csvLine, spreadsheetCell } from './csv';
-import { SUPPRESSION_FILE, listCsvFiles, listFileName as rel } from './files';
+import { DEFAULT_FOLDER, SUPPRESSION_FILE, listCsvFiles, listFileName as rel } from './files';
 import { type InterpretedExport, interpretExport } from './import';
 import { discoverSubscribers } from './read';
 import { readSuppressions } from './suppression';
@@ -27,15 +27,15 @@ export interface SubscriberList {
   readonly problems: readonly Problem[];
 }
 
-export function readList(dir: string): SubscriberList {
-  const discovered = discoverSubscribers(dir);
-  const suppressions = readSuppressions(dir);
+export function readList(dir: string, folder: string = DEFAULT_FOLDER): SubscriberList {
+  const discovered = discoverSubscribers(dir, folder);
+  const suppressions = readSuppressions(dir, folder);
   // names and status words of rows discovery leaves out, from each file as import reads it
   const others = new Map<string, { email: string; name: string; status: string }>();
   const names = new Map<string, string>();
   for (const abs of listCsvFiles(dir)) {
     if (path.basename(abs) === SUPPRESSION_FILE) continue;
-    const seen: InterpretedExport = interpretExport(fs.readFileSync(abs, 'utf8'), rel(abs));
+    const seen: InterpretedExport = interpretExport(fs.readFileSync(abs, 'utf8'), rel(abs, folder));
     for (const r of [...seen.active, ...seen.suppressed, ...seen.skipped]) if (r.name && !names.has(r.key)) names.set(r.key, r.name);
     for (const r of [...seen.suppressed, ...seen.skipped]) if (!others.has(r.key)) others.set(r.key, { email: r.email, name: r.name, status: r.status });
   }

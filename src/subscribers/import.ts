@@ -4,7 +4,7 @@ import { ErrorCode, HeraldError, type Problem, problem, warning } from '../error
 import { checkAddress } from './address';
 import { writeFileAtomic } from './atomic-write';
 import { type CsvRecord, csvLine, fromSpreadsheetCell, normalizeText, readRecords } from './csv';
-import { SUPPRESSION_FILE, listFileName as rel } from './files';
+import { DEFAULT_FOLDER, SUPPRESSION_FILE, listFileName as rel } from './files';
 import { withListLock } from './lock';
 import { type SubscriberRow, parseSubscriberCsv, scanFiles } from './read';
 import { type RowState, type SuppressionReason, rowState, statusColumns } from './status';
@@ -112,10 +112,12 @@ export function interpretExport(text: string, file: string): InterpretedExport {
 }
 
 export interface ImportOptions {
-  /** The subscriber file to write, without .csv: subscribers/NAME.csv. */
+  /** The subscriber file to write, without .csv: NAME.csv in the subscriber folder. */
   readonly name: string;
-  /** Overwrite subscribers/NAME.csv when it exists. */
+  /** Overwrite NAME.csv when it exists. */
   readonly replace: boolean;
+  /** The subscriber folder as messages name it (the `subscribers` setting). */
+  readonly folder?: string;
   readonly dryRun: boolean;
   readonly now?: Date;
 }
@@ -139,14 +141,15 @@ export const importName = (file: string): string =>
   path.basename(file).replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'imported';
 
 /**
- * Imports another service's export: its active rows become subscribers/NAME.csv (email,name), its
+ * Imports another service's export: its active rows become NAME.csv in the subscriber folder (email,name), its
  * unsubscribed/cleaned/bounced rows go on the suppression list. A file that cannot be read as a
  * whole writes nothing (throws); bad rows are reported and skipped.
  */
 export function importSubscribers(dir: string, source: string, sourceLabel: string, opts: ImportOptions): ImportReport {
   const name = opts.name.replace(/\.csv$/i, '');
+  const folder = opts.folder ?? DEFAULT_FOLDER;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) {
-    throw new HeraldError(ErrorCode.EUSAGE, `"${opts.name}" is not a file name for subscribers/ (letters, digits, . _ -)`);
+    throw new HeraldError(ErrorCode.EUSAGE, `"${opts.name}" is not a file name for ${folder}/ (letters, digits, . _ -)`);
   }
   if (`${name}.csv`.toLowerCase() === SUPPRESSION_FILE) throw new HeraldError(ErrorCode.EUSAGE, `"${name}" is the suppression list; choose another --as`);
   let text: string;
@@ -157,14 +160,14 @@ export function importSubscribers(dir: string, source: string, sourceLabel: stri
   }
   const interpreted = interpretExport(text, sourceLabel);
   const targetAbs = path.join(dir, `${name}.csv`);
-  const target = rel(targetAbs);
+  const target = rel(targetAbs, folder);
   const base = { source: sourceLabel, target, interpreted };
   if (interpreted.broken) {
     return { ...base, imported: 0, keptSuppressed: 0, alreadySubscribed: 0, newlySuppressed: 0, written: false };
   }
   const plan = (): Omit<ImportReport, 'written' | 'newlySuppressed'> & { rows: string[] } => {
-    const suppressions = readSuppressions(dir);
-    const elsewhere = new Set(scanFiles(dir).filter((f) => path.resolve(f.abs) !== path.resolve(targetAbs)).flatMap((f) => f.parsed.rows.map((r) => r.key)));
+    const suppressions = readSuppressions(dir, folder);
+    const elsewhere = new Set(scanFiles(dir, folder).filter((f) => path.resolve(f.abs) !== path.resolve(targetAbs)).flatMap((f) => f.parsed.rows.map((r) => r.key)));
     const willSuppress = new Set(interpreted.suppressed.map((r) => r.key));
     let keptSuppressed = 0;
     let alreadySubscribed = 0;

@@ -5,7 +5,7 @@ import { addressKey } from './address';
 import { writeFileAtomic } from './atomic-write';
 import { findColumns, headerKey, oneLineText, topicWords } from './columns';
 import { csvLine, eachRecord } from './csv';
-import { PREFERENCES_FILE } from './files';
+import { DEFAULT_FOLDER, PREFERENCES_FILE } from './files';
 import { withListLock } from './lock';
 
 /**
@@ -34,7 +34,7 @@ export function preferencesPath(subscribersDir: string): string {
 }
 
 /** Every row by address key; none when the file is missing. */
-export function readPreferences(subscribersDir: string): Map<string, Preference> {
+export function readPreferences(subscribersDir: string, folder: string = DEFAULT_FOLDER): Map<string, Preference> {
   let text: string;
   try {
     text = fs.readFileSync(preferencesPath(subscribersDir), 'utf8');
@@ -57,7 +57,7 @@ export function readPreferences(subscribersDir: string): Map<string, Preference>
     out.set(addressKey(email), { email, topics: topicWords(cell(columns.topics)) ?? [], timeZone: cell(columns.timeZone), frequency: cell(columns.frequency), at: cell(columns.date) });
   });
   if (fault) {
-    throw new HeraldError(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${fault.reason}`, { location: { file: `subscribers/${PREFERENCES_FILE}`, line: fault.line }, hint: 'Check the quotes in the row starting on that line.' });
+    throw new HeraldError(ErrorCode.ESUBSCRIBER, `is not valid CSV: ${fault.reason}`, { location: { file: `${folder}/${PREFERENCES_FILE}`, line: fault.line }, hint: 'Check the quotes in the row starting on that line.' });
   }
   return out;
 }

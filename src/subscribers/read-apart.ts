@@ -20,11 +20,11 @@ const APART_FROM_BYTES = 2 * 1024 * 1024;
  * more garbage than the list it leaves, and a worker's heap is returned whole when it ends, so the
  * send that follows does not carry the parser's high-water mark. A small list is parsed here.
  */
-export function discoverSubscribersApart(dir: string, opts: { apartFromBytes?: number } = {}): Promise<DiscoveredSubscribers> {
+export function discoverSubscribersApart(dir: string, opts: { apartFromBytes?: number; folder?: string } = {}): Promise<DiscoveredSubscribers> {
   const bytes = listCsvFiles(dir).reduce((sum, file) => sum + fileSize(file), 0);
-  if (bytes < (opts.apartFromBytes ?? APART_FROM_BYTES)) return Promise.resolve().then(() => discoverSubscribers(dir));
+  if (bytes < (opts.apartFromBytes ?? APART_FROM_BYTES)) return Promise.resolve().then(() => discoverSubscribers(dir, opts.folder));
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'read-worker.js'), { workerData: { dir }, resourceLimits: SHORT_LIVED_THREAD });
+    const worker = new Worker(path.join(__dirname, 'read-worker.js'), { workerData: { dir, folder: opts.folder }, resourceLimits: SHORT_LIVED_THREAD });
     worker.once('message', (found: Omit<DiscoveredSubscribers, 'excluded'> & { excluded: string[] }) => {
       resolve({ ...found, excluded: new Set(found.excluded) });
       void worker.terminate();

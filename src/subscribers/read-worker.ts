@@ -5,6 +5,7 @@ import { startCodeCache } from '../fast/code-cache';
 const cache = startCodeCache('subscribers');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { discoverSubscribers } = require('./read') as typeof import('./read');
-const found = discoverSubscribers((workerData as { dir: string }).dir);
+const { dir, folder } = workerData as { dir: string; folder?: string };
+const found = discoverSubscribers(dir, folder);
 cache?.save();
 parentPort!.postMessage({ ...found, excluded: [...found.excluded] });

@@ -6,7 +6,7 @@ import { parseFrequency } from '../plan/digest-period';
 import { checkAddress } from './address';
 import { type Columns, cleanName, findColumns, nameOf, topicWords } from './columns';
 import { eachRecord } from './csv';
-import { SUPPRESSION_FILE, listCsvFiles, listFileName } from './files';
+import { DEFAULT_FOLDER, SUPPRESSION_FILE, listCsvFiles, listFileName } from './files';
 import { EXCLUDED_STATUSES } from './status';
 
 /**
@@ -44,15 +44,15 @@ export interface DiscoveredSubscribers {
   readonly brokenFiles: readonly string[];
 }
 
-/** Merges every subscribers/*.csv (sorted by name); a bad row is reported and skipped. */
-export function discoverSubscribers(dir: string): DiscoveredSubscribers {
+/** Merges every *.csv of the folder (sorted by name); a bad row is reported and skipped. `folder` names it in messages. */
+export function discoverSubscribers(dir: string, folder: string = DEFAULT_FOLDER): DiscoveredSubscribers {
   const files = listCsvFiles(dir);
   const problems: Problem[] = [];
   const rows: SubscriberRow[] = [];
   const excluded = new Set<string>();
   const brokenFiles: string[] = [];
   for (const abs of files) {
-    const rel = listFileName(abs);
+    const rel = listFileName(abs, folder);
     const parsed = parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), rel);
     // appended one by one: spread into push(), a list of some 125,000 rows overflows the stack
     append(problems, parsed.problems);
@@ -64,15 +64,15 @@ export function discoverSubscribers(dir: string): DiscoveredSubscribers {
   }
   const { unique, duplicates } = dedupe(rows.filter((r) => !excluded.has(r.key)));
   append(problems, duplicates);
-  applyPreferences(unique, dir, problems);
-  return { subscribers: unique, excluded, problems, files: files.map(listFileName), brokenFiles };
+  applyPreferences(unique, dir, problems, folder);
+  return { subscribers: unique, excluded, problems, files: files.map((f) => listFileName(f, folder)), brokenFiles };
 }
 
 /** A reader's choices on the preferences page override their list row (preferences.ts). */
-function applyPreferences(subscribers: Subscriber[], dir: string, problems: Problem[]): void {
+function applyPreferences(subscribers: Subscriber[], dir: string, problems: Problem[], folder: string): void {
   let chosen: ReadonlyMap<string, Preference>;
   try {
-    chosen = readPreferences(dir);
+    chosen = readPreferences(dir, folder);
   } catch (err) {
     problems.push(problemFromError(err));
     return;
@@ -98,10 +98,10 @@ export interface ScannedFile {
 }
 
 /** Every subscriber file except the suppression list, each read as `herald send` reads it. */
-export function scanFiles(dir: string): ScannedFile[] {
+export function scanFiles(dir: string, folder: string = DEFAULT_FOLDER): ScannedFile[] {
   return listCsvFiles(dir)
     .filter((abs) => path.basename(abs) !== SUPPRESSION_FILE)
-    .map((abs) => ({ file: listFileName(abs), abs, parsed: parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), listFileName(abs)) }));
+    .map((abs) => ({ file: listFileName(abs, folder), abs, parsed: parseSubscriberCsv(fs.readFileSync(abs, 'utf8'), listFileName(abs, folder)) }));
 }
 
 export interface ParsedCsv {

@@ -5,7 +5,7 @@ import { addressKey, checkAddress } from './address';
 import { writeFileAtomic } from './atomic-write';
 import { findColumns, headerKey, oneLineText } from './columns';
 import { csvLine, eachRecord } from './csv';
-import { SUPPRESSION_FILE } from './files';
+import { DEFAULT_FOLDER, SUPPRESSION_FILE } from './files';
 import { withListLock } from './lock';
 import { type SuppressionReason, SUPPRESSION_REASONS } from './status';
 
@@ -43,11 +43,12 @@ export function stamp(date: Date = new Date()): string {
 }
 
 /** Every row of the list stops its address, whatever its status cell says (discovery reads it so). */
-export function isSuppressed(subscribersDir: string, email: string): boolean {
-  return readSuppressions(subscribersDir).has(addressKey(email));
+export function isSuppressed(subscribersDir: string, email: string, folder: string = DEFAULT_FOLDER): boolean {
+  return readSuppressions(subscribersDir, folder).has(addressKey(email));
 }
 
-export function readSuppressions(subscribersDir: string): Map<string, Suppression> {
+/** Every entry by address key; `folder` names the subscriber folder in messages (the `subscribers` setting). */
+export function readSuppressions(subscribersDir: string, folder: string = DEFAULT_FOLDER): Map<string, Suppression> {
   const file = suppressionPath(subscribersDir);
   let text: string;
   try {
@@ -76,7 +77,7 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
   });
   if (fault) {
     throw new HeraldError(ErrorCode.ESUBSCRIBER, `the suppression list is not valid CSV: ${fault.reason}`, {
-      location: { file: `subscribers/${SUPPRESSION_FILE}`, line: fault.line },
+      location: { file: `${folder}/${SUPPRESSION_FILE}`, line: fault.line },
       hint: 'Fix the quotes in the row starting on that line; until then nobody is added to or removed from the list.',
       cause: fault.error,
     });
@@ -88,7 +89,7 @@ export function readSuppressions(subscribersDir: string): Map<string, Suppressio
  * Adds (or keeps) entries; returns how many were new. An address already on the list keeps its
  * first reason and date. Durable (fsynced and renamed into place) before it returns.
  */
-export function addSuppressions(subscribersDir: string, entries: readonly Suppression[]): number {
+export function addSuppressions(subscribersDir: string, entries: readonly Suppression[], folder: string = DEFAULT_FOLDER): number {
   const checked = entries.map((entry) => {
     const check = checkAddress(entry.email);
     if (!check.ok) throw new HeraldError(ErrorCode.ESUBSCRIBER, `cannot suppress an invalid address: ${check.reason}`);
@@ -96,7 +97,7 @@ export function addSuppressions(subscribersDir: string, entries: readonly Suppre
   });
   if (!checked.length) return 0;
   return withListLock(subscribersDir, () => {
-    const current = readSuppressions(subscribersDir);
+    const current = readSuppressions(subscribersDir, folder);
     let added = 0;
     for (const { key, entry } of checked) {
       if (current.has(key)) continue;
@@ -109,9 +110,9 @@ export function addSuppressions(subscribersDir: string, entries: readonly Suppre
 }
 
 /** Removes an address from the list (a person re-subscribed on purpose); true when it was there. */
-export function removeSuppression(subscribersDir: string, email: string): boolean {
+export function removeSuppression(subscribersDir: string, email: string, folder: string = DEFAULT_FOLDER): boolean {
   return withListLock(subscribersDir, () => {
-    const current = readSuppressions(subscribersDir);
+    const current = readSuppressions(subscribersDir, folder);
     if (!current.delete(addressKey(email))) return false;
     writeSuppressions(subscribersDir, current);
     return true;

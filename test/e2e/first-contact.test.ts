@@ -33,7 +33,7 @@ describe('safer first contact', () => {
     expect(res.code).toBe(1);
     expect(server.messages).toHaveLength(0);
     expect(res.stderr).toContain('7 new posts at once, more than floodGuard (5), so none of them was sent');
-    expect(res.stderr).toContain('2024/hello  posts/2024/hello.md (likely a rename of "2024-01-02-hello": same slug)');
+    expect(res.stderr).toContain('2024/hello  posts/2024/hello.md (likely a rename of "2024-01-02-hello": same URL)');
     expect(res.stderr).toContain('2024/p6  posts/2024/p6.md');
     expect(res.stderr).toContain('herald send --accept-new');
     expect(res.stdout).toContain('nothing was sent (see the problems above).');
@@ -56,6 +56,47 @@ describe('safer first contact', () => {
     const status = JSON.parse((await herald(nl, ['status', '--json'])).stdout) as { posts: { id: string; status: string }[] };
     expect(status.posts.find((p) => p.id === '2024/p1')?.status).toBe('baseline');
     expect((await herald(nl, ['send'], server)).stdout).toContain('nothing to send: no new posts.');
+  });
+
+  test('files renamed without slugs: the guard names each as a likely rename of its old identity, by its URL or its text', async () => {
+    server = await startSmtpServer();
+    const text = (n: number): string => `Paragraph ${n} of a post that was written once and sent once.\n\nA second paragraph, ${n}.\n`;
+    nl = newsletter({}, {
+      'first.md': `# First\n\n${text(1)}`,
+      'second.md': `---\ntitle: Second\n---\n${text(2)}`,
+      'third.md': `---\ntitle: Third\nurl: /notes/third/\n---\n${text(3)}`,
+    });
+    expect((await herald(nl, ['send'], server)).code).toBe(0);
+    // edited after the first run: the record keeps what the post says now
+    nl.write('posts/second.md', `---\ntitle: Second\n---\n${text(2)}\nAn update, written later.\n`);
+    expect((await herald(nl, ['send'], server)).stdout).toContain('nothing to send: no new posts.');
+    // renamed, none of them with a slug: each is "new"; the third was edited too, but keeps its URL
+    for (const name of ['first', 'second', 'third']) fs.rmSync(path.join(nl.root, `posts/${name}.md`));
+    nl.write('posts/2024/one.md', `# First\r\n\r\n${text(1).replace(/\n/g, '\r\n')}`);
+    nl.write('posts/2024/two.md', `---\ntitle: The second, retitled\n---\n${text(2)}\nAn update, written later.\n`);
+    nl.write('posts/2024/three.md', `---\ntitle: Third\nurl: https://blog.example.com/notes/third/\n---\nRewritten.\n`);
+    for (let i = 1; i <= 3; i++) nl.write(`posts/2024/p${i}.md`, `# Post ${i}\n\nSomething new, ${i}.\n`);
+
+    const res = await herald(nl, ['send'], server);
+    expect(res.code).toBe(1);
+    expect(server.messages).toHaveLength(0);
+    expect(res.stderr).toContain('6 new posts at once, more than floodGuard (5)');
+    expect(res.stderr).toContain('2024/one  posts/2024/one.md (likely a rename of "first": same content)');
+    expect(res.stderr).toContain('2024/two  posts/2024/two.md (likely a rename of "second": same content)');
+    expect(res.stderr).toContain('2024/three  posts/2024/three.md (likely a rename of "third": same URL)');
+    expect(res.stderr).toMatch(/2024\/p1 {2}posts\/2024\/p1\.md\n/);
+    const dry = await herald(nl, ['send', '--dry-run']);
+    expect(dry.stderr).toContain('2024/one  posts/2024/one.md (likely a rename of "first": same content)');
+
+    // accepted as published: the renamed posts are known under their new names, by their text too
+    expect((await herald(nl, ['send', '--accept-new'], server)).code).toBe(0);
+    for (const name of ['one', 'p1']) fs.renameSync(path.join(nl.root, `posts/2024/${name}.md`), path.join(nl.root, `posts/${name}-again.md`));
+    for (let i = 4; i <= 7; i++) nl.write(`posts/2024/p${i}.md`, `# Post ${i}\n\nSomething new, ${i}.\n`);
+    const again = await herald(nl, ['send'], server);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('one-again  posts/one-again.md (likely a rename of "2024/one": same content)');
+    expect(again.stderr).toContain('p1-again  posts/p1-again.md (likely a rename of "2024/p1": same content)');
+    expect(server.messages).toHaveLength(0);
   });
 
   test('floodGuard is a setting: a higher value lets a larger batch through', async () => {

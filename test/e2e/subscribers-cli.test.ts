@@ -176,3 +176,41 @@ test('export guards cells a spreadsheet would run as formulas with a leading \';
   expect(other.read('subscribers/everyone.csv')).toContain('=cmd|\'/Ccalc\'!A0@evil.example,"=HYPERLINK(""http://evil.example/"")"\n+plus@example.com,@handle\n');
   expect(await recipients(other)).toEqual(await recipients(nl));
 });
+
+test('messages name the folder the "subscribers" setting points at, not subscribers/', async () => {
+  other = makeNewsletter({ config: { subscribers: '_herald/list' }, posts: { 'hello.md': '# Hello\n\nHi.\n' } });
+  const dir = '_herald/list';
+  other.write(`${dir}/list.csv`, 'email,name\nann@example.com,Ann\n');
+  const run = (args: string[]) => herald(other!, args);
+
+  expect((await run(['subscribers', 'list'])).stdout).toContain(`files: ${dir}/list.csv\n`);
+  expect(await run(['subscribers', 'add', 'cy@example.com'])).toMatchObject({ code: 0, stdout: `added cy@example.com to ${dir}/subscribers.csv\n` });
+  expect(other.read(`${dir}/subscribers.csv`)).toBe('email,name\ncy@example.com,\n');
+  expect((await run(['subscribers', 'add', 'ann@example.com'])).stdout).toBe(`ann@example.com is already subscribed (${dir}/list.csv:2)\n`);
+  expect((await run(['subscribers', 'remove', 'ann@example.com'])).stdout).toContain(`(added to ${dir}/suppressed.csv as removed)`);
+  const refused = await run(['subscribers', 'add', 'ann@example.com']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`${dir}/suppressed.csv: ann@example.com is on the suppression list`);
+  const notThere = await run(['subscribers', 'unsuppress', 'zed@example.com']);
+  expect(notThere.stderr).toContain(`${dir}/suppressed.csv: zed@example.com is not on the suppression list`);
+  const imported = await run(['subscribers', 'import', path.join(FIXTURES, 'kit.csv')]);
+  expect(imported.code).toBe(0);
+  expect(imported.stdout).toContain(` into ${dir}/kit.csv`);
+  expect((await run(['subscribers', 'import', path.join(FIXTURES, 'kit.csv'), '--as', 'bad name'])).stderr).toContain(`is not a file name for ${dir}/`);
+
+  // broken files are named where they are, by every command that reads the list
+  other.write(`${dir}/more.csv`, 'email\nnot-an-address\n');
+  for (const args of [['subscribers', 'list'], ['send', '--dry-run'], ['check', '--no-smtp']]) {
+    expect((await run(args)).stderr).toContain(`${dir}/more.csv:2: "not-an-address" is not a valid email address`);
+  }
+  other.write(`${dir}/suppressed.csv`, 'email,status\n"ann@example.com,removed\n');
+  expect((await run(['subscribers', 'add', 'dee@example.com'])).stderr).toMatch(new RegExp(`${dir}/suppressed\\.csv:2: the suppression list is not valid CSV`));
+  other.write(`${dir}/suppressed.csv`, 'email,status\n');
+  other.write(`${dir}/preferences.csv`, 'email,topics\n"ann@example.com,x\n');
+  expect((await run(['subscribers', 'list'])).stderr).toContain(`${dir}/preferences.csv:2: is not valid CSV`);
+
+  // an empty list: check's warning names the folder
+  for (const f of ['list.csv', 'more.csv', 'subscribers.csv', 'kit.csv', 'preferences.csv']) fs.rmSync(path.join(other.root, dir, f));
+  expect((await run(['check', '--no-smtp'])).stderr).toContain(`warning: ${dir}/: no subscribers`);
+  expect(fs.existsSync(path.join(other.root, 'subscribers'))).toBe(false);
+});

@@ -68,4 +68,51 @@ describe('the flood guard for posts on disk', () => {
     ]);
     expect(out.problem!.message).toContain('2024/hello-world  posts/2024/hello-world.md (likely a rename of "2024-01-02-hello-world": same slug)');
   });
+
+  test('a post with the URL or the text of a recorded one is named as its likely rename, the strongest evidence first', () => {
+    const renamed = [post('moved'), post('retitled', { title: 'Fresh title' }), post('hello-world', { slug: 'hello-world' }), post('empty'), post('other')];
+    const known = [
+      { id: 'old-address', url: 'https://blog.example.com/2024/moved/', contentHash: 'h0' },
+      { id: 'old-text', contentHash: 'h1', url: 'https://blog.example.com/old-text/' },
+      { id: 'hello-world-2', file: 'posts/hello-world.md', contentHash: 'h2' },
+      { id: 'blank', contentHash: '' },
+      // a record from before fingerprints: neither column
+      { id: 'older', title: 'Title of other' },
+    ];
+    const fingerprints = new Map([
+      // the same page: another scheme, index.html or no trailing slash make no other address
+      ['moved', { url: 'http://BLOG.example.com/2024/moved/index.html', contentHash: 'edited' }],
+      ['retitled', { url: 'https://blog.example.com/retitled/', contentHash: 'h1' }],
+      // the text matches one post and the slug another: the text wins
+      ['hello-world', { url: 'https://blog.example.com/hello-world/', contentHash: 'h0' }],
+      // no text is no evidence
+      ['empty', { url: null, contentHash: '' }],
+      ['other', { url: 'https://blog.example.com/other/', contentHash: 'h9' }],
+    ]);
+    const out = guardFlood(renamed, known, { threshold: 2, acceptNew: false, fingerprints });
+    expect(out.held.map((h) => [h.post.id, h.likelyRenameOf, h.because])).toEqual([
+      ['moved', 'old-address', 'URL'],
+      ['retitled', 'old-text', 'content'],
+      ['hello-world', 'old-address', 'content'],
+      ['empty', undefined, undefined],
+      ['other', 'older', 'title'],
+    ]);
+    expect(out.problem!.message).toContain('moved  posts/moved.md (likely a rename of "old-address": same URL)');
+    expect(out.problem!.message).toContain('retitled  posts/retitled.md (likely a rename of "old-text": same content)');
+    expect(out.problem!.message).toContain('empty  posts/empty.md\n');
+    // renamed twice: the record met the later name last, and that is the one named
+    const twice = guardFlood(renamed, [...known, { id: 'old-text-renamed', contentHash: 'h1' }], { threshold: 2, acceptNew: false, fingerprints });
+    expect(twice.held[1]!.likelyRenameOf).toBe('old-text-renamed');
+  });
+
+  test('planSend hands the record\'s fingerprints and the new posts\' to the guard', () => {
+    const record = view({ 'a-old': { file: 'posts/a-old.md', title: 'A', contentHash: 'ha', url: 'https://x.example/a/' }, 'b-old': { contentHash: null, url: null } });
+    const fingerprints = new Map(many(6).map((p, i) => [p.id, { contentHash: i === 0 ? 'ha' : `h${i}`, url: i === 1 ? 'https://x.example/a' : null }]));
+    const plan = planSend(many(6), record, { named: [], includeExisting: false, resendInDoubt: false, now: NOW, floodGuard: 5, fingerprints });
+    expect(plan.flooded.slice(0, 3).map((h) => [h.post.id, h.likelyRenameOf, h.because])).toEqual([
+      ['new-1', 'a-old', 'content'],
+      ['new-2', 'a-old', 'URL'],
+      ['new-3', undefined, undefined],
+    ]);
+  });
 });

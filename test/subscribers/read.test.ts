@@ -352,13 +352,16 @@ describe('a large list, parsed on a thread of its own', () => {
         const { discoverSubscribersApart } = require(${JSON.stringify(path.join(dist, 'read-apart.js'))});
         const { discoverSubscribers } = require(${JSON.stringify(path.join(dist, 'read.js'))});
         const plain = (d) => ({ ...d, excluded: [...d.excluded].sort() });
-        discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0 }).then((apart) => {
-          process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(discoverSubscribers(${JSON.stringify(dir)}))}));
+        discoverSubscribersApart(${JSON.stringify(dir)}, { apartFromBytes: 0, folder: '_herald/list' }).then((apart) => {
+          process.stdout.write(JSON.stringify({ apart: plain(apart), here: plain(discoverSubscribers(${JSON.stringify(dir)}, '_herald/list'))}));
         });`;
       const out = nodeJson<{ apart: unknown; here: DiscoveredSubscribers }>(script);
       expect(out.apart).toEqual(out.here);
       expect(out.here.subscribers.map((s) => s.key)).toEqual(['ann@example.com', 'zoë@xn--bcher-kva.example', 'dee@example.org']);
       expect(out.here.problems.length).toBeGreaterThanOrEqual(2);
+      // the thread names the files as the "subscribers" setting does
+      expect(out.here.files.every((f) => f.startsWith('_herald/list/'))).toBe(true);
+      expect(out.here.problems.every((p) => p.location!.file.startsWith('_herald/list/'))).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
