@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { valueRows } from './batch-sql';
 import type { PostEntry, PostRow } from './rows';
-import { readMeta } from './schema';
+import { columnsOf, readMeta } from './schema';
 
 export interface QueueEntry {
   readonly key: string;
@@ -39,7 +39,7 @@ export class Posts {
 
   posts(): Map<string, PostRow> {
     // a record opened read-only is not migrated: one from before these columns reads them as null
-    const columns = new Set((this.db.prepare('PRAGMA table_info(posts)').all() as { name: string }[]).map((c) => c.name));
+    const columns = columnsOf(this.db, 'posts');
     const fingerprint = `${columns.has('content_hash') ? 'content_hash' : 'NULL'} AS contentHash, ${columns.has('url') ? 'url' : 'NULL'} AS url`;
     const rows = this.db
       .prepare(

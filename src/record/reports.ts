@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type DeliveryState, emptyCounts, type LoggedRow, OPEN, ROW_COLUMNS, type StateCounts } from './rows';
+import { columnsOf } from './schema';
 
 /** What the record says about deliveries, for status, log, planning and the run's own checks. */
 export class Reports {
@@ -7,7 +8,7 @@ export class Reports {
 
   /** A record made before relays were noted, opened read-only (so not migrated), has no relay column. */
   private get notesRelays(): boolean {
-    return (this.db.prepare(`SELECT count(*) AS n FROM pragma_table_info('deliveries') WHERE name = 'relay'`).get() as { n: number }).n > 0;
+    return columnsOf(this.db, 'deliveries').has('relay');
   }
 
   /** Messages the server accepted since a moment: what a provider's daily cap counts. */
@@ -62,8 +63,8 @@ export class Reports {
       args.push(filter.state);
     }
     // a record written by an older herald and not opened for writing since has no feedback column
-    const feedback = (this.db.prepare('PRAGMA table_info(deliveries)').all() as { name: string }[]).some((c) => c.name === 'feedback');
-    const sql = `SELECT ${ROW_COLUMNS}, ${this.notesRelays ? 'relay' : 'NULL AS relay'}${feedback ? ', feedback' : ''} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const columns = columnsOf(this.db, 'deliveries');
+    const sql = `SELECT ${ROW_COLUMNS}, ${columns.has('relay') ? 'relay' : 'NULL AS relay'}${columns.has('feedback') ? ', feedback' : ''} FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY updated_at DESC, post_id, seq LIMIT ?`;
     return this.db.prepare(sql).all(...args, filter.limit) as LoggedRow[];
   }

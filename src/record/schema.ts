@@ -76,16 +76,22 @@ export function openDatabase(file: string, readonly: boolean): Database.Database
   return db;
 }
 
+/**
+ * The columns a table has: what `migrate` adds to, and what a record opened read-only (and so
+ * not migrated) can be asked for.
+ */
+export function columnsOf(db: Database.Database, table: string): Set<string> {
+  return new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+}
+
 /** Brings a record made by an earlier version of herald up to the current schema, in place. */
 export function migrate(db: Database.Database): void {
-  const columnsOf = (table: string): Set<string> =>
-    new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-  const posts = columnsOf('posts');
+  const posts = columnsOf(db, 'posts');
   if (posts.size && !posts.has('file_size')) db.exec('ALTER TABLE posts ADD COLUMN file_size INTEGER');
   if (posts.size && !posts.has('file_mtime_ms')) db.exec('ALTER TABLE posts ADD COLUMN file_mtime_ms INTEGER');
   if (posts.size && !posts.has('content_hash')) db.exec('ALTER TABLE posts ADD COLUMN content_hash TEXT');
   if (posts.size && !posts.has('url')) db.exec('ALTER TABLE posts ADD COLUMN url TEXT');
-  const deliveries = columnsOf('deliveries');
+  const deliveries = columnsOf(db, 'deliveries');
   if (deliveries.size && deliveries.has('id') && !deliveries.has('relay')) db.exec('ALTER TABLE deliveries ADD COLUMN relay TEXT');
   if (deliveries.size && !deliveries.has('feedback')) db.exec('ALTER TABLE deliveries ADD COLUMN feedback TEXT');
   if (deliveries.size && !deliveries.has('id')) {
