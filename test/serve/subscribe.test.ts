@@ -243,7 +243,10 @@ test('nothing typed into the form reaches a header of the confirmation: To is th
   const raw = mail!.raw.toString('utf8');
   const headers = raw.slice(0, raw.indexOf('\r\n\r\n'));
   expect(headers).toMatch(/^To: victim@example\.com$/m);
-  expect(headers).not.toMatch(/WIN|spam\.example|5000/i);
+  // the DKIM signature is random base64, where "win" or "5000" turns up by chance now and then
+  const written = headers.replace(/^DKIM-Signature:.*(\r\n[ \t].*)*(\r\n|$)/m, '');
+  expect(written).toMatch(/^From: /m);
+  expect(written).not.toMatch(/WIN|spam\.example|5000/i);
   // the body does not show it either; it travels only inside the signed link, to be stored on confirming
   expect(mail!.parsed.text).not.toContain('WIN');
   expect(mail!.parsed.html).not.toContain('WIN');
